@@ -1,0 +1,124 @@
+// Config: every knob of a Sluice Database, with its default, its unit and where the default
+// comes from. Build one with Config::production() (the defaults below), Config::from_env() or
+// Config::from_url(); change fields freely; Database::open() validates it.
+//
+// Sources quoted below: "seeds" = the tuning tables the project was created from
+// (shared/seeds/000, 002); "design" = measured on the 2-core development machine (DESIGN.md,
+// "The numbers we design for"); "sqlite.org" = SQLite's documentation.
+//
+// Thread-safety: a plain value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// PRAGMA synchronous. With WAL, NORMAL syncs only at checkpoints (a power loss may roll back the
+// last commits, never corrupt); FULL syncs the WAL at every commit (sqlite.org/pragma.html).
+enum class Synchronous { Off = 0, Normal = 1, Full = 2, Extra = 3 };
+
+// PRAGMA temp_store.
+enum class TempStore { Default = 0, File = 1, Memory = 2 };
+
+std::string_view to_string(Synchronous s) noexcept;
+std::string_view to_string(TempStore t) noexcept;
+
+struct Config {
+  // --- the database file -----------------------------------------------------------------------
+
+  // Path of the database file. Default: under ./data, Sluice's embedded default.
+  std::string path = "data/sluice.db";
+  // Create the file (and missing parent directories) when absent.
+  bool create_if_missing = true;
+  // Name of a registered SQLite VFS; empty = SQLite's default (unix).
+  std::string vfs;
+
+  // --- pragmas applied to every connection, read back and verified at open ---------------------
+
+  // journal_mode=WAL: readers never wait for the writer. Source: seeds (DB_ENABLE_WAL=true).
+  bool wal = true;
+  // Source: seeds (NORMAL: "fsync removed from the commit critical path").
+  Synchronous synchronous = Synchronous::Normal;
+  // busy_timeout (ms): how long a write waits for a foreign writer (another program) holding the
+  // lock, with jittered backoff; also SQLite's own busy_timeout on every connection.
+  // Range 0..3,600,000. Source: seeds ("between 5 and 10 seconds").
+  int busy_timeout_ms = 5000;
+  // Page cache per connection (KiB); multiplies by pool_size + 1 connections. Range 0..16 GiB.
+  // Source: design (the seeds' 64 MiB headline runs; their 256 MiB is per connection).
+  std::int64_t cache_size_kib = 64 * 1024;
+  // mmap_size (bytes); 0 = off. Range 0..2^40. Source: design — the seeds' 1 GiB made the blog
+  // mixed workload 2–3x slower here (remapping after every commit), so off by default.
+  std::int64_t mmap_size_bytes = 0;
+  // Source: seeds (temp_store=MEMORY).
+  TempStore temp_store = TempStore::Memory;
+  // Source: seeds (foreign_keys=ON).
+  bool foreign_keys = true;
+  // journal_size_limit (bytes): the WAL is truncated to this after a checkpoint resets it.
+  // Range -1 (no limit)..2^40. Source: seeds (64 MiB).
+  std::int64_t journal_size_limit_bytes = 64LL * 1024 * 1024;
+  // Checkpoint when the WAL holds more than this many pages (frames). Commits never run SQLite's
+  // autocheckpoint; the engine checkpoints (PASSIVE) after a commit crosses this. Range 1..10^7.
+  // Source: seeds (wal_autocheckpoint 4000 was their best setting).
+  int checkpoint_pages = 4000;
+  // When the applied pragmas read back differently (e.g. journal_mode did not become "wal"):
+  // true = open fails with Error(InvalidArgument); false = open succeeds and the mismatch is
+  // listed in Database::warnings().
+  bool strict_pragmas = true;
+
+  // --- engine ----------------------------------------------------------------------------------
+
+  // Read-only connections in the reader pool. Range 1..1024. Source: design (number of cores,
+  // at least 2; a reader beyond the core count only adds cache memory). Seeds' name: DB_POOL_SIZE.
+  int pool_size = default_pool_size();
+  // true: reads use the reader pool. false: reads run on the writer's connection, serialised
+  // with writes (the seeds' DB_SEPARATE_READ_WRITE=false; only useful for debugging).
+  bool separate_read_write = true;
+  // Most jobs in one group-commit transaction. Range 1..1,000,000. Source: design — 1024 one-row
+  // jobs take ~2.5 ms at ~2.3 µs/row, bounding how long one batch delays the next caller.
+  int max_batch_jobs = 1024;
+  // Most write jobs queued and not yet taken by the writer; beyond it submit() answers
+  // Error(Overloaded). Range 1..10^7. Source: design (64k jobs ≈ 0.3 s of work at ~200k jobs/s).
+  int queue_capacity = 65536;
+  // How long a write may wait for queue space before Overloaded (ms); 0 = fail at once.
+  // Range 0..3,600,000.
+  int enqueue_timeout_ms = 0;
+  // Default deadline of a write job from its submission (ms): a job not started by then fails
+  // with DeadlineExceeded and never runs. Range 1..86,400,000. Source: design (6x busy_timeout).
+  int write_deadline_ms = 30000;
+  // How long a read may wait for a free pooled connection (ms) before DeadlineExceeded.
+  // Range 0..3,600,000. Source: seeds' busy_timeout.
+  int read_timeout_ms = 5000;
+  // Linger before closing a batch (µs), letting more jobs join; 0 = close at once (the queue
+  // being empty ends the batch). Useful with synchronous=FULL. Range 0..1,000,000.
+  int commit_delay_us = 0;
+
+  // The production profile: exactly the defaults above.
+  static Config production();
+
+  // `base` overridden by environment variables. Read, in this order (later wins):
+  //   DATABASE_URL (as from_url), DB_POOL_SIZE, DB_ENABLE_WAL, DB_SEPARATE_READ_WRITE (the seeds'
+  //   names), then SLUICE_URL and SLUICE_<FIELD> for every field (e.g. SLUICE_BUSY_TIMEOUT_MS,
+  //   SLUICE_SYNCHRONOUS=full). `getenv` is injectable for tests.
+  // Throws Error(InvalidArgument) naming the variable, its value and the valid range.
+  static Config from_env(const Config& base = production(),
+                         const std::function<const char*(const char*)>& getenv = nullptr);
+
+  // Parses "sqlite:///abs/path.db?busy_timeout=5000&pool_size=4" ("sqlite://rel/path.db" for a
+  // relative path; "file:" URIs too). Query keys are the field names, with or without their
+  // unit suffix (busy_timeout = busy_timeout_ms). Unknown keys and bad values throw
+  // Error(InvalidArgument) naming the key, the value and what is valid.
+  static Config from_url(std::string_view url, const Config& base = production());
+
+  // Throws Error(InvalidArgument) naming the first field out of range and its valid range.
+  void validate() const;
+
+  // All fields as a JSON object (field names as keys).
+  std::string to_json() const;
+
+  static int default_pool_size() noexcept;
+};
+
+}  // namespace sluice

@@ -1,0 +1,12 @@
+// Sluice: heavy, bursty concurrent writes into SQLite, reads that never wait, nothing lost.
+// Include this one header for the whole public API.
+#pragma once
+
+#include "sluice/config.h"
+#include "sluice/connection.h"
+#include "sluice/database.h"
+#include "sluice/error.h"
+#include "sluice/stats.h"
+#include "sluice/statement.h"
+#include "sluice/transaction.h"
+#include "sluice/value.h"

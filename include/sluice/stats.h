@@ -1,0 +1,63 @@
+// Stats: a snapshot of a Database's counters, gauges and latency histograms.
+//
+// Latencies are in microseconds (µs), measured with std::chrono::steady_clock; percentiles come
+// from log-linear histograms whose buckets are within 1/32 (~3%) of the true value.
+//
+// Thread-safety: a plain value, taken by Database::stats() from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sluice {
+
+// Distribution of one measured quantity (µs for latencies, jobs for batch sizes).
+struct Summary {
+  std::uint64_t count = 0;
+  double mean = 0;
+  std::uint64_t p50 = 0;
+  std::uint64_t p90 = 0;
+  std::uint64_t p99 = 0;
+  std::uint64_t p999 = 0;
+  std::uint64_t max = 0;
+};
+
+struct Stats {
+  // --- counters (since open) ---
+  std::uint64_t commits = 0;             // group-commit transactions committed
+  std::uint64_t jobs_ok = 0;             // write jobs committed and acknowledged
+  std::uint64_t jobs_failed = 0;         // write jobs that ended in an error (any cause)
+  std::uint64_t busy_retries = 0;        // BEGIN IMMEDIATE attempts that met SQLITE_BUSY
+  std::uint64_t busy_timeouts = 0;       // batches failed with Busy after busy_timeout_ms
+  std::uint64_t overloaded = 0;          // submissions refused with Overloaded
+  std::uint64_t deadline_exceeded = 0;   // jobs dropped unexecuted past their deadline
+  std::uint64_t commit_failures = 0;     // COMMITs that failed (whole batch failed)
+  std::uint64_t reads_ok = 0;
+  std::uint64_t reads_failed = 0;
+  std::uint64_t checkpoints = 0;         // checkpoints run (any mode)
+  std::uint64_t checkpoint_pages_written = 0;  // WAL frames copied back into the database
+
+  // --- gauges (now) ---
+  std::uint64_t queue_depth = 0;     // write jobs queued, not yet taken by the writer
+  std::uint64_t readers_in_use = 0;  // pooled read connections leased
+  std::uint64_t readers_total = 0;   // pool size
+  std::uint64_t wal_frames = 0;      // WAL frames after the last commit (pages)
+  bool writes_refused = false;       // poisoned by an error of unknown outcome
+
+  // --- histograms ---
+  Summary queue_wait_us;  // submission → the writer takes the job
+  Summary execute_us;     // the job's own work inside its savepoint
+  Summary commit_us;      // COMMIT of a batch
+  Summary write_us;       // submission → result delivered (end to end, as the caller sees it)
+  Summary read_us;        // read() call → result, including pool wait
+  Summary pool_wait_us;   // waiting for a free reader
+  Summary batch_jobs;     // jobs per committed batch
+  Summary checkpoint_us;  // duration of each checkpoint
+
+  // The whole snapshot as one JSON object.
+  std::string to_json() const;
+  // Prometheus text exposition format, metric names prefixed `sluice_`, units in names.
+  std::string to_prometheus() const;
+};
+
+}  // namespace sluice

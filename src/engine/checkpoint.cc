@@ -1,0 +1,45 @@
+#include "engine/checkpoint.h"
+
+#include <sqlite3.h>
+
+#include "engine/clock.h"
+#include "sqlite/result_code.h"
+
+namespace sluice::engine {
+
+CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_timeout_ms,
+                                EngineMetrics& metrics) {
+  int emode = SQLITE_CHECKPOINT_PASSIVE;
+  switch (mode) {
+    case CheckpointMode::Passive: emode = SQLITE_CHECKPOINT_PASSIVE; break;
+    case CheckpointMode::Full: emode = SQLITE_CHECKPOINT_FULL; break;
+    case CheckpointMode::Restart: emode = SQLITE_CHECKPOINT_RESTART; break;
+    case CheckpointMode::Truncate: emode = SQLITE_CHECKPOINT_TRUNCATE; break;
+  }
+  sqlite3* db = conn.native_handle();
+  // The writer connection normally has no busy handler (the engine retries itself); the
+  // waiting modes need one for their bounded wait on readers.
+  const bool waits = mode != CheckpointMode::Passive;
+  if (waits) sqlite3_busy_timeout(db, busy_timeout_ms);
+  const std::int64_t start = now_ns();
+  CheckpointResult r;
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, emode, &r.wal_frames, &r.checkpointed_frames);
+  const std::int64_t end = now_ns();
+  if (waits) sqlite3_busy_timeout(db, 0);
+  r.duration_ms = static_cast<double>(end - start) / 1e6;
+  if (rc == SQLITE_BUSY) {
+    r.busy = true;
+  } else if (rc != SQLITE_OK) {
+    throw sqlite::make_error(rc, db, "checkpoint of '" + conn.path() + "'");
+  }
+  if (r.wal_frames > 0 && r.checkpointed_frames < r.wal_frames) r.busy = true;
+  if (r.wal_frames < 0) r.wal_frames = 0;  // -1: not in WAL mode
+  if (r.checkpointed_frames < 0) r.checkpointed_frames = 0;
+  EngineMetrics::bump(metrics.checkpoints);
+  EngineMetrics::bump(metrics.checkpoint_pages_written,
+                      static_cast<std::uint64_t>(r.checkpointed_frames));
+  metrics.checkpoint_us.record(micros_between(start, end));
+  return r;
+}
+
+}  // namespace sluice::engine

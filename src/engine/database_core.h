@@ -1,0 +1,73 @@
+// DatabaseCore: what a Database owns — the write connection, the write queue, the writer
+// thread, the reader pool, the metrics — and the order in which they start and stop.
+//
+// Open:   writer connection (create, pragmas, verify) → reader pool → writer thread.
+// Close:  closing_ = true (admission stops; later submissions fail with Closed)
+//         → writer drains every admitted job and stops → reader pool closes
+//         → TRUNCATE checkpoint on the write connection → it closes last (SQLite removes the WAL).
+//
+// Thread-safety: enqueue/lease/stats from any thread; close() once, not racing other calls.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/completion.h"
+#include "engine/engine_metrics.h"
+#include "engine/reader_pool.h"
+#include "engine/write_queue.h"
+#include "engine/writer.h"
+#include "sluice/config.h"
+#include "sluice/connection.h"
+#include "sluice/database.h"
+
+namespace sluice::engine {
+
+class DatabaseCore {
+ public:
+  // Throws Error as Database::open documents.
+  explicit DatabaseCore(Config config);
+  ~DatabaseCore();  // close()
+
+  // Admits a job: sets its times and completion, pushes it to the writer.
+  // Throws Reentrant, WritesRefused, Overloaded, Closed.
+  void enqueue(detail::Job& job, std::int64_t timeout_ms);
+  // Throws Reentrant on the writer thread, Closed after close().
+  void check_caller() const;
+
+  ReaderPool* readers() noexcept { return readers_.get(); }
+  EngineMetrics& metrics() noexcept { return metrics_; }
+  detail::Completion& completion() noexcept { return completion_; }
+  const Config& config() const noexcept { return config_; }
+  Stats stats() const;
+  const std::map<std::string, std::string>& effective_pragmas() const noexcept {
+    return effective_;
+  }
+  const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+
+  void close() noexcept;
+  bool is_open() const noexcept { return !closing_.load(std::memory_order_acquire); }
+
+ private:
+  // Constant after construction.
+  const Config config_;
+  EngineMetrics metrics_;
+  detail::Completion completion_;
+  std::map<std::string, std::string> effective_;
+  std::vector<std::string> warnings_;
+
+  std::optional<Connection> write_conn_;
+  std::unique_ptr<ReaderPool> readers_;
+  WriteQueue queue_;
+  std::unique_ptr<Writer> writer_;
+
+  std::atomic<bool> closing_{false};
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace sluice::engine

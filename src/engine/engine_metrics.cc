@@ -1,0 +1,33 @@
+#include "engine/engine_metrics.h"
+
+namespace sluice::engine {
+
+Stats EngineMetrics::snapshot() const {
+  auto get = [](const Counter& c) { return c.load(std::memory_order_relaxed); };
+  Stats s;
+  s.commits = get(commits);
+  s.jobs_ok = get(jobs_ok);
+  s.jobs_failed = get(jobs_failed);
+  s.busy_retries = get(busy_retries);
+  s.busy_timeouts = get(busy_timeouts);
+  s.overloaded = get(overloaded);
+  s.deadline_exceeded = get(deadline_exceeded);
+  s.commit_failures = get(commit_failures);
+  s.reads_ok = get(reads_ok);
+  s.reads_failed = get(reads_failed);
+  s.checkpoints = get(checkpoints);
+  s.checkpoint_pages_written = get(checkpoint_pages_written);
+  s.readers_in_use = get(readers_in_use);
+  s.wal_frames = get(wal_frames);
+  s.queue_wait_us = queue_wait_us.summary();
+  s.execute_us = execute_us.summary();
+  s.commit_us = commit_us.summary();
+  s.write_us = write_us.summary();
+  s.read_us = read_us.summary();
+  s.pool_wait_us = pool_wait_us.summary();
+  s.batch_jobs = batch_jobs.summary();
+  s.checkpoint_us = checkpoint_us.summary();
+  return s;
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,60 @@
+#include "engine/pragmas.h"
+
+#include <string>
+
+namespace sluice::engine {
+namespace {
+
+struct Wanted {
+  std::string name;
+  std::string set_value;    // what we write after "PRAGMA name="
+  std::string expect_back;  // what reading it back must give
+};
+
+std::vector<Wanted> wanted_for(const Config& c, Role role) {
+  std::vector<Wanted> w;
+  const std::string cache = std::to_string(-c.cache_size_kib);  // negative = KiB
+  if (role == Role::Writer) {
+    w.push_back({"journal_mode", c.wal ? "WAL" : "DELETE", c.wal ? "wal" : "delete"});
+    w.push_back({"synchronous", std::to_string(static_cast<int>(c.synchronous)),
+                 std::to_string(static_cast<int>(c.synchronous))});
+    // Sluice retries BEGIN IMMEDIATE itself (jittered backoff up to busy_timeout_ms), so the
+    // writer connection must not also sleep inside SQLite's busy handler.
+    w.push_back({"busy_timeout", "0", "0"});
+    // Commits never checkpoint; the engine does (after the commit, see Writer).
+    w.push_back({"wal_autocheckpoint", "0", "0"});
+    w.push_back({"journal_size_limit", std::to_string(c.journal_size_limit_bytes),
+                 std::to_string(c.journal_size_limit_bytes)});
+    w.push_back({"foreign_keys", c.foreign_keys ? "1" : "0", c.foreign_keys ? "1" : "0"});
+  } else {
+    w.push_back({"busy_timeout", std::to_string(c.busy_timeout_ms),
+                 std::to_string(c.busy_timeout_ms)});
+  }
+  w.push_back({"cache_size", cache, cache});
+  w.push_back({"mmap_size", std::to_string(c.mmap_size_bytes), std::to_string(c.mmap_size_bytes)});
+  w.push_back({"temp_store", std::to_string(static_cast<int>(c.temp_store)),
+               std::to_string(static_cast<int>(c.temp_store))});
+  return w;
+}
+
+}  // namespace
+
+PragmaReport apply_pragmas(Connection& conn, const Config& config, Role role) {
+  PragmaReport report;
+  for (const Wanted& w : wanted_for(config, role)) {
+    try {
+      conn.pragma(w.name + "=" + w.set_value);
+      std::string got = conn.pragma(w.name);
+      report.effective[w.name] = got;
+      if (got != w.expect_back) {
+        report.mismatches.push_back("PRAGMA " + w.name + " on '" + conn.path() +
+                                    "': asked for " + w.expect_back + ", got '" + got + "'");
+      }
+    } catch (const Error& e) {
+      throw Error(e.code(), "opening '" + conn.path() + "': " + e.what(), e.sqlite_code());
+    }
+  }
+  return report;
+}
+
+}  // namespace sluice::engine

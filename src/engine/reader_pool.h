@@ -1,0 +1,50 @@
+// ReaderPool: a fixed set of read-only connections (SQLITE_OPEN_READONLY), leased one read at a
+// time. In WAL mode a reader never waits for the writer; it only waits here when every
+// connection is leased, for at most its deadline, and that wait is measured.
+//
+// Thread-safety: acquire()/release() from any threads. close() after all leases are returned.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/engine_metrics.h"
+#include "engine/pragmas.h"
+#include "sluice/config.h"
+#include "sluice/connection.h"
+
+namespace sluice::engine {
+
+class ReaderPool {
+ public:
+  // Opens config.pool_size read-only connections to `path` and applies the reader pragmas.
+  // Throws Error as Connection::open / apply_pragmas do.
+  ReaderPool(const std::string& path, const Config& config, EngineMetrics& metrics);
+
+  // Leases a connection, waiting until deadline_ns (steady clock) at most.
+  // Throws Error(DeadlineExceeded) naming the pool size, Error(Closed) after close().
+  Connection* acquire(std::int64_t deadline_ns);
+  void release(Connection* conn) noexcept;
+  // Closes every connection. REQUIRES: no connection is leased.
+  void close() noexcept;
+
+  std::size_t size() const noexcept { return all_.size(); }
+  const PragmaReport& pragmas() const noexcept { return pragmas_; }
+
+ private:
+  EngineMetrics& metrics_;
+  PragmaReport pragmas_;  // of the first connection; all are configured alike
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // State below is protected by mu_.
+  std::vector<std::unique_ptr<Connection>> all_;
+  std::vector<Connection*> free_;
+  bool closed_ = false;
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,356 @@
+#include "engine/writer.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/checkpoint.h"
+#include "engine/clock.h"
+#include "sluice/transaction.h"
+
+namespace sluice::engine {
+namespace {
+
+thread_local const void* tl_writer_owner = nullptr;
+
+constexpr std::string_view kBegin = "BEGIN IMMEDIATE";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+constexpr std::string_view kSavepoint = "SAVEPOINT sluice_job";
+constexpr std::string_view kRelease = "RELEASE sluice_job";
+constexpr std::string_view kRollbackTo = "ROLLBACK TO sluice_job";
+
+// How long an idle writer sleeps before looking around (ms); it is woken at once by a push.
+constexpr std::int64_t kIdleWaitNs = 100'000'000;
+// How long the writer spins for the next job after a batch before sleeping. Source: design — a
+// lone caller's round trip (ack → next submit) is a few µs; sleeping + waking costs ~10 µs.
+constexpr std::int64_t kWriterSpinNs = 20'000;
+// Busy backoff bounds (µs): first wait and largest wait, jittered.
+constexpr std::int64_t kBackoffFirstUs = 100;
+constexpr std::int64_t kBackoffMaxUs = 10'000;
+
+int wal_hook(void* arg, sqlite3*, const char*, int frames) {
+  static_cast<EngineMetrics*>(arg)->wal_frames.store(static_cast<std::uint64_t>(frames),
+                                                     std::memory_order_relaxed);
+  return SQLITE_OK;
+}
+
+// Non-sluice exceptions from a job become Error(JobFailed) so callers see one exception type.
+std::exception_ptr capture_job_error() {
+  try {
+    throw;
+  } catch (const Error&) {
+    return std::current_exception();
+  } catch (const std::exception& e) {
+    return std::make_exception_ptr(
+        Error(ErrorCode::JobFailed, std::string("write job threw: ") + e.what()));
+  } catch (...) {
+    return std::make_exception_ptr(
+        Error(ErrorCode::JobFailed, "write job threw a non-standard exception"));
+  }
+}
+
+}  // namespace
+
+Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
+               detail::Completion& completion, const void* owner)
+    : conn_(conn),
+      config_(config),
+      metrics_(metrics),
+      queue_(queue),
+      completion_(completion),
+      owner_(owner) {
+  batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint.
+  sqlite3_wal_hook(conn_.native_handle(), &wal_hook, &metrics_);
+  for (auto sql : {kBegin, kCommit, kRollback, kSavepoint, kRelease, kRollbackTo}) conn_.cached(sql);
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::start() { thread_ = std::thread([this] { run(); }); }
+
+void Writer::stop() noexcept {
+  stopping_.store(true, std::memory_order_seq_cst);
+  queue_.wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Writer::on_writer_thread(const void* owner) noexcept { return tl_writer_owner == owner; }
+
+std::string Writer::poison_reason() const {
+  std::lock_guard lock(poison_mu_);
+  return poison_reason_;
+}
+
+void Writer::poison(const std::string& reason) noexcept {
+  {
+    std::lock_guard lock(poison_mu_);
+    if (poisoned_.load(std::memory_order_relaxed)) return;
+    poison_reason_ = reason;
+  }
+  poisoned_.store(true, std::memory_order_release);
+}
+
+void Writer::run() noexcept {
+  tl_writer_owner = owner_;
+  for (;;) {
+    detail::Job* list = queue_.take_all();
+    if (list == nullptr) {
+      if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0) break;
+      queue_.wait_for_work(kIdleWaitNs, stopping_.load() ? 0 : kWriterSpinNs);
+      continue;
+    }
+    process(list);
+  }
+  tl_writer_owner = nullptr;
+}
+
+void Writer::process(detail::Job* list) {
+  std::uint64_t taken = 0;
+  detail::Job* tail = nullptr;
+  for (detail::Job* j = list; j != nullptr; j = j->next) {
+    ++taken;
+    tail = j;
+  }
+  // Optional linger: let more jobs join this commit (worth it when each commit is an fsync).
+  if (config_.commit_delay_us > 0 && taken < static_cast<std::uint64_t>(config_.max_batch_jobs)) {
+    const std::int64_t until = now_ns() + std::int64_t{config_.commit_delay_us} * 1000;
+    for (std::int64_t left; (left = until - now_ns()) > 0 &&
+                            taken < static_cast<std::uint64_t>(config_.max_batch_jobs);) {
+      queue_.wait_for_work(left, 0);
+      for (detail::Job* more = queue_.take_all(); more != nullptr; more = more->next) {
+        tail->next = more;
+        tail = more;
+        ++taken;
+      }
+    }
+  }
+  queue_.release(taken);
+
+  const std::size_t max_batch = static_cast<std::size_t>(config_.max_batch_jobs);
+  while (list != nullptr) {
+    if (list->control) {
+      detail::Job* job = list;
+      list = list->next;
+      run_control(*job);
+      continue;
+    }
+    batch_.clear();
+    while (list != nullptr && !list->control && batch_.size() < max_batch) {
+      batch_.push_back(list);
+      list = list->next;
+    }
+    run_batch();
+  }
+}
+
+void Writer::run_batch() {
+  outcome_.assign(batch_.size(), nullptr);
+  const std::int64_t start = now_ns();
+  std::size_t live = 0;
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    detail::Job& job = *batch_[i];
+    metrics_.queue_wait_us.record(micros_between(job.enqueued_ns, start));
+    if (poisoned()) {
+      outcome_[i] = std::make_exception_ptr(
+          Error(ErrorCode::WritesRefused, "writes refused until reopen: " + poison_reason()));
+    } else if (job.deadline_ns < start) {
+      EngineMetrics::bump(metrics_.deadline_exceeded);
+      outcome_[i] = std::make_exception_ptr(
+          Error(ErrorCode::DeadlineExceeded, "write job not started before its deadline"));
+    } else {
+      ++live;
+    }
+  }
+  if (live == 0) return finish_batch();
+
+  try {
+    begin_immediate();
+  } catch (...) {
+    fail_all(std::current_exception());
+    return finish_batch();
+  }
+
+  const bool savepoints = live > 1;
+  std::size_t ok = 0;
+  try {
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      if (outcome_[i]) continue;
+      detail::Job& job = *batch_[i];
+      if (job.deadline_ns < now_ns()) {
+        EngineMetrics::bump(metrics_.deadline_exceeded);
+        outcome_[i] = std::make_exception_ptr(
+            Error(ErrorCode::DeadlineExceeded, "write job not started before its deadline"));
+        continue;
+      }
+      outcome_[i] = run_job(job, savepoints);
+      if (!outcome_[i]) {
+        ++ok;
+        continue;
+      }
+      if (!conn_.in_transaction()) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR, ...): nothing
+        // of this batch survives, so no job of it may be acknowledged.
+        fail_all(outcome_[i]);
+        return finish_batch();
+      }
+      if (!savepoints) {
+        rollback();
+        return finish_batch();
+      }
+    }
+    if (ok == 0) {
+      rollback();
+    } else {
+      commit();
+      EngineMetrics::bump(metrics_.commits);
+      metrics_.batch_jobs.record(ok);
+    }
+  } catch (const Error& e) {
+    // COMMIT (or a savepoint statement) failed: nothing of the batch is committed.
+    EngineMetrics::bump(metrics_.commit_failures);
+    rollback();
+    if (e.code() == ErrorCode::IoError || e.code() == ErrorCode::Corrupt) {
+      poison(std::string("COMMIT failed with an error of unknown outcome: ") + e.what());
+    }
+    fail_all(std::make_exception_ptr(
+                    Error(e.code(),
+                          std::string("batch not committed (nothing of it was acknowledged): ") +
+                              e.what(),
+                          e.sqlite_code())));
+  }
+  finish_batch();
+}
+
+std::exception_ptr Writer::run_job(detail::Job& job, bool savepoint) {
+  const std::int64_t start = now_ns();
+  std::exception_ptr error;
+  if (savepoint) conn_.cached(kSavepoint).run();
+  try {
+    Transaction tx(conn_);
+    job.run(&job, tx);
+  } catch (...) {
+    error = capture_job_error();
+  }
+  if (savepoint && conn_.in_transaction()) {
+    // ROLLBACK TO keeps the savepoint on the stack; RELEASE removes it. Errors here propagate:
+    // the batch is then in an unknown state and fails as a whole.
+    if (error) conn_.cached(kRollbackTo).run();
+    conn_.cached(kRelease).run();
+  }
+  metrics_.execute_us.record(micros_between(start, now_ns()));
+  return error;
+}
+
+void Writer::fail_all(const std::exception_ptr& error) {
+  // Jobs that had succeeded inside the lost transaction fail too; failed ones keep their error.
+  for (auto& outcome : outcome_) {
+    if (!outcome) outcome = error;
+  }
+}
+
+void Writer::finish_batch() {
+  const std::int64_t end = now_ns();
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    detail::Job& job = *batch_[i];
+    if (outcome_[i]) {
+      job.error = std::move(outcome_[i]);
+      EngineMetrics::bump(metrics_.jobs_failed);
+    } else {
+      EngineMetrics::bump(metrics_.jobs_ok);
+    }
+    // Async jobs are timed here; a synchronous caller times itself after waking.
+    std::shared_ptr<void> keep = std::move(job.keepalive);
+    if (keep) metrics_.write_us.record(micros_between(job.enqueued_ns, end));
+    detail::Completion::publish(job);  // a synchronous job's memory may be gone after this
+  }
+  completion_.wake_all();
+  batch_.clear();
+  maybe_checkpoint();
+}
+
+void Writer::run_control(detail::Job& job) noexcept {
+  try {
+    Transaction tx(conn_);
+    job.run(&job, tx);
+  } catch (...) {
+    job.error = capture_job_error();
+  }
+  std::shared_ptr<void> keep = std::move(job.keepalive);
+  detail::Completion::publish(job);
+  completion_.wake_all();
+}
+
+void Writer::backoff_sleep(std::int64_t& delay_us, std::int64_t deadline_ns) {
+  std::uniform_int_distribution<std::int64_t> jitter(delay_us / 2, delay_us);
+  std::int64_t sleep_ns = std::min(jitter(rng_) * 1000, std::max<std::int64_t>(0, deadline_ns - now_ns()));
+  std::this_thread::sleep_for(std::chrono::nanoseconds(sleep_ns));
+  delay_us = std::min(delay_us * 2, kBackoffMaxUs);
+}
+
+void Writer::begin_immediate() {
+  const std::int64_t deadline = now_ns() + std::int64_t{config_.busy_timeout_ms} * 1'000'000;
+  std::int64_t delay_us = kBackoffFirstUs;
+  for (;;) {
+    try {
+      conn_.cached(kBegin).run();
+      return;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Busy) throw;
+      EngineMetrics::bump(metrics_.busy_retries);
+      if (now_ns() >= deadline) {
+        EngineMetrics::bump(metrics_.busy_timeouts);
+        throw Error(ErrorCode::Busy,
+                    "another writer held '" + conn_.path() + "' for longer than busy_timeout_ms=" +
+                        std::to_string(config_.busy_timeout_ms),
+                    e.sqlite_code());
+      }
+      backoff_sleep(delay_us, deadline);
+    }
+  }
+}
+
+void Writer::commit() {
+  const std::int64_t start = now_ns();
+  const std::int64_t deadline = start + std::int64_t{config_.busy_timeout_ms} * 1'000'000;
+  std::int64_t delay_us = kBackoffFirstUs;
+  for (;;) {
+    try {
+      conn_.cached(kCommit).run();
+      break;
+    } catch (const Error& e) {
+      // Only a rollback journal can meet readers at COMMIT; the transaction stays open.
+      if (e.code() != ErrorCode::Busy || now_ns() >= deadline) throw;
+      EngineMetrics::bump(metrics_.busy_retries);
+      backoff_sleep(delay_us, deadline);
+    }
+  }
+  metrics_.commit_us.record(micros_between(start, now_ns()));
+}
+
+void Writer::rollback() noexcept {
+  if (!conn_.in_transaction()) return;
+  try {
+    conn_.cached(kRollback).run();
+  } catch (const Error& e) {
+    poison(std::string("ROLLBACK failed: ") + e.what());
+  }
+}
+
+void Writer::maybe_checkpoint() noexcept {
+  if (metrics_.wal_frames.load(std::memory_order_relaxed) <
+      static_cast<std::uint64_t>(config_.checkpoint_pages)) {
+    return;
+  }
+  try {
+    run_checkpoint(conn_, CheckpointMode::Passive, config_.busy_timeout_ms, metrics_);
+    metrics_.wal_frames.store(0, std::memory_order_relaxed);
+  } catch (const Error&) {
+    // A failed PASSIVE checkpoint loses nothing; the next commit past the limit tries again.
+  }
+}
+
+}  // namespace sluice::engine

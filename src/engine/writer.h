@@ -1,0 +1,96 @@
+// Writer: the one thread that owns the write connection and runs group commit.
+//
+// Loop: take everything queued (WriteQueue::take_all), and for each run of up to max_batch_jobs
+// write jobs:
+//   1. fail, unexecuted, every job past its deadline (DeadlineExceeded);
+//   2. BEGIN IMMEDIATE — on SQLITE_BUSY from a foreign writer, jittered exponential backoff until
+//      busy_timeout_ms, then the jobs fail with Busy;
+//   3. per job: SAVEPOINT, run, RELEASE — or ROLLBACK TO on error, so the job fails alone
+//      (a batch of one job skips the savepoint: rolling back the transaction is the same thing);
+//   4. COMMIT — on failure nothing is acknowledged and every job of the batch gets the error;
+//      an I/O error or corruption at COMMIT leaves the outcome unknown, so the writer refuses all
+//      later writes (WritesRefused) until the Database is reopened;
+//   5. publish every job's outcome, wake all sleeping callers with one syscall;
+//   6. when the WAL has passed checkpoint_pages, a PASSIVE checkpoint (after the acks, so the
+//      batch's callers never wait for it).
+// Control jobs (explicit checkpoints) run between batches, outside any transaction.
+//
+// Shutdown (stop()): admission is already closed by the owner; the writer drains until the
+// queue's admitted count is zero, then the thread ends. The connection stays open for the owner
+// to run the final checkpoint and close it.
+//
+// Thread-safety: start()/stop() from the owner; everything else runs on the writer thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/completion.h"
+#include "engine/engine_metrics.h"
+#include "engine/write_queue.h"
+#include "sluice/config.h"
+#include "sluice/connection.h"
+
+namespace sluice::engine {
+
+class Writer {
+ public:
+  Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
+         detail::Completion& completion, const void* owner);
+  ~Writer();  // stops; never throws
+
+  void start();
+  // Drains what the queue admitted, then joins the thread. Idempotent.
+  void stop() noexcept;
+
+  // True on the writer thread of `owner` (used to refuse re-entrant calls).
+  static bool on_writer_thread(const void* owner) noexcept;
+
+  // Set after an error of unknown outcome; then every write fails with WritesRefused.
+  bool poisoned() const noexcept { return poisoned_.load(std::memory_order_acquire); }
+  std::string poison_reason() const;
+
+ private:
+  void run() noexcept;
+  void process(detail::Job* list);
+  void run_batch();
+  void run_control(detail::Job& job) noexcept;
+  // BEGIN IMMEDIATE with busy backoff. Throws Error(Busy) after busy_timeout_ms.
+  void begin_immediate();
+  void commit();
+  void rollback() noexcept;
+  // Runs one job; returns its error (null on success).
+  std::exception_ptr run_job(detail::Job& job, bool savepoint);
+  void fail_all(const std::exception_ptr& error);
+  void finish_batch();
+  void maybe_checkpoint() noexcept;
+  void poison(const std::string& reason) noexcept;
+  void backoff_sleep(std::int64_t& delay_us, std::int64_t deadline_ns);
+
+  // Constant after construction.
+  Connection& conn_;
+  const Config config_;
+  EngineMetrics& metrics_;
+  WriteQueue& queue_;
+  detail::Completion& completion_;
+  const void* owner_;
+
+  // Writer-thread state.
+  std::vector<detail::Job*> batch_;               // current batch (capacity max_batch_jobs)
+  std::vector<std::exception_ptr> outcome_;       // per batch slot; null = ok
+  std::minstd_rand rng_{std::random_device{}()};  // backoff jitter
+
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> poisoned_{false};
+  mutable std::mutex poison_mu_;
+  std::string poison_reason_;  // guarded by poison_mu_
+};
+
+}  // namespace sluice::engine

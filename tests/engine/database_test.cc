@@ -1,0 +1,212 @@
+// Opening, pragmas, the reader pool and checkpoints.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+
+#include "common/temp_dir.h"
+#include "sluice/sluice.h"
+
+namespace sluice {
+namespace {
+
+using testing::TempDir;
+
+Error open_error(const std::string& path, Config cfg = Config::production()) {
+  try {
+    Database::open(path, cfg);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "open of " << path << " did not fail";
+  return Error(ErrorCode::Internal, "");
+}
+
+TEST(Database, OpenCreatesFileAndParentsAndVerifiesWal) {
+  TempDir dir;
+  std::string path = dir.file("a/b/app.db");
+  Database db = Database::open(path);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  auto pragmas = db.effective_pragmas();
+  EXPECT_EQ(pragmas.at("journal_mode"), "wal");
+  EXPECT_EQ(pragmas.at("synchronous"), "1");
+  EXPECT_EQ(pragmas.at("wal_autocheckpoint"), "0");
+  EXPECT_EQ(pragmas.at("busy_timeout"), "5000");
+  EXPECT_EQ(pragmas.at("foreign_keys"), "1");
+  EXPECT_TRUE(db.warnings().empty());
+}
+
+TEST(Database, OpenOnNonDatabaseFileFailsClearly) {
+  TempDir dir;
+  std::string path = dir.file("not.db");
+  std::ofstream(path) << "this is a text file, long enough to have a header page of sorts......"
+                         "..................................................................";
+  Error e = open_error(path);
+  EXPECT_EQ(e.code(), ErrorCode::NotADatabase);
+  EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+}
+
+TEST(Database, OpenInUnwritableLocationFailsClearly) {
+  // /proc refuses new files even to root.
+  Error e = open_error("/proc/sluice-test/app.db");
+  EXPECT_EQ(e.code(), ErrorCode::CantOpen);
+  EXPECT_NE(std::string(e.what()).find("/proc/sluice-test"), std::string::npos) << e.what();
+}
+
+TEST(Database, OpenInReadOnlyDirectoryFailsClearly) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() / "ro");
+  std::filesystem::permissions(dir.path() / "ro", std::filesystem::perms::owner_read |
+                                                      std::filesystem::perms::owner_exec);
+  Error e = open_error(dir.file("ro/app.db"));
+  EXPECT_EQ(e.code(), ErrorCode::CantOpen);
+  EXPECT_NE(std::string(e.what()).find("writable"), std::string::npos) << e.what();
+  std::filesystem::permissions(dir.path() / "ro", std::filesystem::perms::owner_all);
+}
+
+TEST(Database, MissingFileWithoutCreateFails) {
+  TempDir dir;
+  Config cfg;
+  cfg.create_if_missing = false;
+  EXPECT_EQ(open_error(dir.file("missing.db"), cfg).code(), ErrorCode::CantOpen);
+}
+
+TEST(Database, InvalidConfigIsRefusedBeforeOpening) {
+  TempDir dir;
+  Config cfg;
+  cfg.pool_size = 0;
+  Error e = open_error(dir.file("x.db"), cfg);
+  EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(std::string(e.what()).find("pool_size"), std::string::npos) << e.what();
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.db")));
+}
+
+TEST(Database, PragmaMismatchIsAnErrorOrAWarning) {
+  TempDir dir;
+  Config cfg;
+  cfg.mmap_size_bytes = std::int64_t{1} << 40;  // above Debian's compile-time cap
+  Error e = open_error(dir.file("m.db"), cfg);
+  EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(std::string(e.what()).find("mmap_size"), std::string::npos) << e.what();
+  cfg.strict_pragmas = false;
+  Database db = Database::open(dir.file("m.db"), cfg);
+  ASSERT_FALSE(db.warnings().empty());
+  EXPECT_NE(db.warnings()[0].find("mmap_size"), std::string::npos);
+}
+
+TEST(Database, ReadWaitsForAFreeConnectionUpToItsDeadline) {
+  TempDir dir;
+  Config cfg;
+  cfg.pool_size = 1;
+  Database db = Database::open(dir.file("r.db"), cfg);
+  std::promise<void> holding, release;
+  auto holder = std::async(std::launch::async, [&] {
+    db.read([&](Connection&) {
+      holding.set_value();
+      release.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  try {
+    db.read([](Connection&) {}, ReadOptions{std::chrono::milliseconds(20)});
+    ADD_FAILURE() << "expected DeadlineExceeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::DeadlineExceeded);
+    EXPECT_NE(std::string(e.what()).find("pool_size=1"), std::string::npos);
+  }
+  release.set_value();
+  holder.get();
+  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT 7").scalar<int>(); }), 7);
+  Stats s = db.stats();
+  EXPECT_EQ(s.reads_failed, 1u);
+  EXPECT_GE(s.pool_wait_us.max, 20'000u);
+  EXPECT_EQ(s.readers_in_use, 0u);
+}
+
+TEST(Database, ReadIsOneSnapshot) {
+  TempDir dir;
+  Database db = Database::open(dir.file("s.db"));
+  db.execute("CREATE TABLE t(x INTEGER)");
+  db.execute("INSERT INTO t VALUES (1)");
+  auto [before, after] = db.read([&](Connection& c) {
+    int b = c.query("SELECT count(*) FROM t").scalar<int>();
+    // A commit that lands between two statements of one read is not seen by the second.
+    std::thread([&] { db.execute("INSERT INTO t VALUES (2)"); }).join();
+    int a = c.query("SELECT count(*) FROM t").scalar<int>();
+    return std::pair{b, a};
+  });
+  EXPECT_EQ(before, 1);
+  EXPECT_EQ(after, 1);
+  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT count(*) FROM t").scalar<int>(); }), 2);
+}
+
+TEST(Database, ReadOnlyConnectionsRefuseWrites) {
+  TempDir dir;
+  Database db = Database::open(dir.file("ro.db"));
+  db.execute("CREATE TABLE t(x)");
+  try {
+    db.read([](Connection& c) { c.exec("INSERT INTO t VALUES (1)"); });
+    ADD_FAILURE() << "expected ReadOnly";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::ReadOnly);
+  }
+}
+
+TEST(Database, ExplicitTruncateCheckpointEmptiesTheWal) {
+  TempDir dir;
+  Database db = Database::open(dir.file("c.db"));
+  db.execute("CREATE TABLE t(x)");
+  for (int i = 0; i < 100; ++i) db.execute("INSERT INTO t VALUES (?)", i);
+  EXPECT_GT(std::filesystem::file_size(dir.file("c.db-wal")), 0u);
+  CheckpointResult passive = db.checkpoint(CheckpointMode::Passive);
+  EXPECT_FALSE(passive.busy);
+  EXPECT_GT(passive.wal_frames, 0);
+  EXPECT_EQ(passive.checkpointed_frames, passive.wal_frames);
+  // TRUNCATE reports 0/0: the log it checkpointed is gone by the time it returns.
+  CheckpointResult r = db.checkpoint(CheckpointMode::Truncate);
+  EXPECT_FALSE(r.busy);
+  EXPECT_EQ(std::filesystem::file_size(dir.file("c.db-wal")), 0u);
+  EXPECT_EQ(db.stats().checkpoints, 2u);
+}
+
+TEST(Database, WalIsCheckpointedPastCheckpointPages) {
+  TempDir dir;
+  Config cfg;
+  cfg.checkpoint_pages = 50;
+  Database db = Database::open(dir.file("w.db"), cfg);
+  db.execute("CREATE TABLE t(x TEXT)");
+  for (int i = 0; i < 300; ++i) db.execute("INSERT INTO t VALUES (?)", std::string(2000, 'x'));
+  Stats s = db.stats();
+  EXPECT_GT(s.checkpoints, 0u);
+  EXPECT_LT(s.wal_frames, 60u);
+}
+
+TEST(Database, SharedReadWriteModeRunsReadsOnTheWriter) {
+  TempDir dir;
+  Config cfg;
+  cfg.separate_read_write = false;
+  Database db = Database::open(dir.file("n.db"), cfg);
+  db.execute("CREATE TABLE t(x)");
+  db.execute("INSERT INTO t VALUES (5)");
+  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT x FROM t").scalar<int>(); }), 5);
+  EXPECT_EQ(db.stats().readers_total, 0u);
+}
+
+TEST(Database, CloseRemovesTheWalAndReopenSeesEverything) {
+  TempDir dir;
+  {
+    Database db = Database::open(dir.file("z.db"));
+    db.execute("CREATE TABLE t(x)");
+    db.execute("INSERT INTO t VALUES (1)");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("z.db-wal")));
+  Database db = Database::open(dir.file("z.db"));
+  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT x FROM t").scalar<int>(); }), 1);
+}
+
+}  // namespace
+}  // namespace sluice
