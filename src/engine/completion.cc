@@ -22,16 +22,18 @@ bool Completion::wait(Job& job, std::int64_t timeout_ns) noexcept {
   const std::int64_t start = now_ns();
   const std::int64_t deadline = timeout_ns >= 0 ? start + timeout_ns : INT64_MAX;
 
-  // Spin phase: at most one spinner at a time.
-  if (spinners_.fetch_add(1, std::memory_order_relaxed) == 0) {
-    const std::int64_t spin_until = std::min(deadline, start + kSpinNs);
-    int i = 0;
-    while (job.done.load(std::memory_order_acquire) == 0) {
-      engine::futex::cpu_relax();
-      if ((++i & 63) == 0 && now_ns() >= spin_until) break;
+  // Spin phase: only under light load (nobody sleeps yet) and only one spinner at a time.
+  if (sleepers_.load(std::memory_order_relaxed) == 0) {
+    if (spinners_.fetch_add(1, std::memory_order_relaxed) == 0) {
+      const std::int64_t spin_until = std::min(deadline, start + kSpinNs);
+      int i = 0;
+      while (job.done.load(std::memory_order_acquire) == 0) {
+        engine::futex::cpu_relax();
+        if ((++i & 63) == 0 && now_ns() >= spin_until) break;
+      }
     }
+    spinners_.fetch_sub(1, std::memory_order_relaxed);
   }
-  spinners_.fetch_sub(1, std::memory_order_relaxed);
 
   // Sleep phase.
   while (job.done.load(std::memory_order_acquire) == 0) {

@@ -100,7 +100,10 @@ void Writer::run() noexcept {
     detail::Job* list = queue_.take_all();
     if (list == nullptr) {
       if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0) break;
-      queue_.wait_for_work(kIdleWaitNs, stopping_.load() ? 0 : kWriterSpinNs);
+      // Spin for the next job only under light load: when callers sleep, they are many, and
+      // a spinning writer would take the core they need to submit their next jobs.
+      const bool light = completion_.sleepers() == 0 && !stopping_.load();
+      queue_.wait_for_work(kIdleWaitNs, light ? kWriterSpinNs : 0);
       continue;
     }
     process(list);
