@@ -1,0 +1,107 @@
+#include "sluice/stats.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+struct CounterRow {
+  const char* name;  // without the sluice_ prefix
+  const char* help;
+  std::uint64_t value;
+};
+
+struct SummaryRow {
+  const char* name;
+  const char* help;
+  const Summary* summary;
+};
+
+std::vector<CounterRow> counters(const Stats& s) {
+  return {
+      {"commits_total", "Group-commit transactions committed", s.commits},
+      {"jobs_ok_total", "Write jobs committed and acknowledged", s.jobs_ok},
+      {"jobs_failed_total", "Write jobs that ended in an error", s.jobs_failed},
+      {"busy_retries_total", "BEGIN IMMEDIATE attempts that met SQLITE_BUSY", s.busy_retries},
+      {"busy_timeouts_total", "Batches failed with Busy after busy_timeout_ms", s.busy_timeouts},
+      {"overloaded_total", "Submissions refused because the write queue was full", s.overloaded},
+      {"deadline_exceeded_total", "Jobs dropped unexecuted past their deadline",
+       s.deadline_exceeded},
+      {"commit_failures_total", "COMMITs that failed", s.commit_failures},
+      {"reads_ok_total", "Reads completed", s.reads_ok},
+      {"reads_failed_total", "Reads that ended in an error", s.reads_failed},
+      {"checkpoints_total", "WAL checkpoints run", s.checkpoints},
+      {"checkpoint_pages_written_total", "WAL frames copied back into the database",
+       s.checkpoint_pages_written},
+  };
+}
+
+std::vector<CounterRow> gauges(const Stats& s) {
+  return {
+      {"queue_depth_jobs", "Write jobs queued, not yet taken by the writer", s.queue_depth},
+      {"readers_in_use", "Pooled read connections leased", s.readers_in_use},
+      {"readers_total", "Reader pool size", s.readers_total},
+      {"wal_frames_pages", "WAL frames after the last commit", s.wal_frames},
+      {"writes_refused", "1 when writes are refused until reopen", s.writes_refused ? 1u : 0u},
+  };
+}
+
+std::vector<SummaryRow> summaries(const Stats& s) {
+  return {
+      {"queue_wait_microseconds", "Submission to the writer taking the job", &s.queue_wait_us},
+      {"execute_microseconds", "A job's own work inside its savepoint", &s.execute_us},
+      {"commit_microseconds", "COMMIT of a batch", &s.commit_us},
+      {"write_latency_microseconds", "Submission to result, as the caller sees it", &s.write_us},
+      {"read_latency_microseconds", "read() call to result, including pool wait", &s.read_us},
+      {"pool_wait_microseconds", "Waiting for a free reader", &s.pool_wait_us},
+      {"batch_size_jobs", "Jobs per committed batch", &s.batch_jobs},
+      {"checkpoint_microseconds", "Duration of each checkpoint", &s.checkpoint_us},
+  };
+}
+
+nlohmann::json summary_json(const Summary& s) {
+  return {{"count", s.count}, {"mean", s.mean}, {"p50", s.p50}, {"p90", s.p90},
+          {"p99", s.p99},     {"p999", s.p999}, {"max", s.max}};
+}
+
+}  // namespace
+
+std::string Stats::to_json() const {
+  nlohmann::json j;
+  for (const auto& c : counters(*this)) j[c.name] = c.value;
+  for (const auto& g : gauges(*this)) j[g.name] = g.value;
+  j["writes_refused"] = writes_refused;
+  for (const auto& s : summaries(*this)) j[s.name] = summary_json(*s.summary);
+  return j.dump();
+}
+
+std::string Stats::to_prometheus() const {
+  std::ostringstream out;
+  for (const auto& c : counters(*this)) {
+    out << "# HELP sluice_" << c.name << ' ' << c.help << "\n# TYPE sluice_" << c.name
+        << " counter\nsluice_" << c.name << ' ' << c.value << '\n';
+  }
+  for (const auto& g : gauges(*this)) {
+    out << "# HELP sluice_" << g.name << ' ' << g.help << "\n# TYPE sluice_" << g.name
+        << " gauge\nsluice_" << g.name << ' ' << g.value << '\n';
+  }
+  const std::pair<const char*, std::uint64_t Summary::*> quantiles[] = {
+      {"0.5", &Summary::p50}, {"0.9", &Summary::p90}, {"0.99", &Summary::p99},
+      {"0.999", &Summary::p999}};
+  for (const auto& s : summaries(*this)) {
+    out << "# HELP sluice_" << s.name << ' ' << s.help << "\n# TYPE sluice_" << s.name
+        << " summary\n";
+    for (const auto& [q, field] : quantiles) {
+      out << "sluice_" << s.name << "{quantile=\"" << q << "\"} " << s.summary->*field << '\n';
+    }
+    out << "sluice_" << s.name << "_sum "
+        << static_cast<std::uint64_t>(s.summary->mean * static_cast<double>(s.summary->count))
+        << "\nsluice_" << s.name << "_count " << s.summary->count << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace sluice
