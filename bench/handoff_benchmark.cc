@@ -127,8 +127,14 @@ void BM_Handoff(benchmark::State& state) {
     handoff = nullptr;
   }
 }
-BENCHMARK_TEMPLATE(BM_Handoff, SluiceHandoff)->Name("BM_Handoff/sluice")->ThreadRange(1, 64)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_Handoff, MutexHandoff)->Name("BM_Handoff/mutex_cv")->ThreadRange(1, 64)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Handoff, SluiceHandoff)
+    ->Name("BM_Handoff/sluice")
+    ->ThreadRange(1, 64)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Handoff, MutexHandoff)
+    ->Name("BM_Handoff/mutex_cv")
+    ->ThreadRange(1, 64)
+    ->UseRealTime();
 
 // ---- through the Database ----------------------------------------------------------------------
 

@@ -86,8 +86,8 @@ class Connection {
   std::string pragma(std::string_view name);
 
   std::int64_t last_insert_rowid() const noexcept;
-  int changes() const noexcept;             // rows changed by the last statement
-  bool in_transaction() const noexcept;     // !sqlite3_get_autocommit
+  int changes() const noexcept;          // rows changed by the last statement
+  bool in_transaction() const noexcept;  // !sqlite3_get_autocommit
   bool read_only() const noexcept;
   const std::string& path() const noexcept;
 

@@ -67,7 +67,7 @@ struct ReadOptions {
 
 // What a declarative execute() did.
 struct ExecResult {
-  int changes = 0;                   // rows changed
+  int changes = 0;  // rows changed
   std::int64_t last_insert_rowid = 0;
 };
 
@@ -76,9 +76,9 @@ enum class CheckpointMode { Passive, Full, Restart, Truncate };
 std::string_view to_string(CheckpointMode mode) noexcept;
 
 struct CheckpointResult {
-  int wal_frames = 0;          // frames in the WAL when the checkpoint ran
-  int checkpointed_frames = 0; // of those, copied back into the database file
-  bool busy = false;           // could not finish: a reader or writer was in the way
+  int wal_frames = 0;           // frames in the WAL when the checkpoint ran
+  int checkpointed_frames = 0;  // of those, copied back into the database file
+  bool busy = false;            // could not finish: a reader or writer was in the way
   double duration_ms = 0;
 };
 
@@ -92,9 +92,7 @@ class Pending {
 
   bool valid() const noexcept { return state_ != nullptr; }
   // True once committed or failed. Never blocks.
-  bool ready() const noexcept {
-    return state_->done.load(std::memory_order_acquire) != 0;
-  }
+  bool ready() const noexcept { return state_->done.load(std::memory_order_acquire) != 0; }
   // Waits up to `timeout`; true when ready.
   bool wait_for(std::chrono::nanoseconds timeout) const noexcept {
     return detail::wait_for(*state_, timeout);

@@ -6,7 +6,7 @@
 #include "sluice/connection.h"
 #include "sluice/database.h"
 #include "sluice/error.h"
-#include "sluice/stats.h"
 #include "sluice/statement.h"
+#include "sluice/stats.h"
 #include "sluice/transaction.h"
 #include "sluice/value.h"

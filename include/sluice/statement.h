@@ -184,8 +184,9 @@ class Query {
   // Column 0 of the next row as T. Throws Error(InvalidArgument) when there is no row.
   template <class T>
   T scalar() {
-    if (!next()) throw Error(ErrorCode::InvalidArgument, "query returned no row: " +
-                                                             std::string(stmt_->sql()));
+    if (!next())
+      throw Error(ErrorCode::InvalidArgument,
+                  "query returned no row: " + std::string(stmt_->sql()));
     return get<T>(0);
   }
 

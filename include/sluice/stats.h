@@ -24,17 +24,17 @@ struct Summary {
 
 struct Stats {
   // --- counters (since open) ---
-  std::uint64_t commits = 0;             // group-commit transactions committed
-  std::uint64_t jobs_ok = 0;             // write jobs committed and acknowledged
-  std::uint64_t jobs_failed = 0;         // write jobs that ended in an error (any cause)
-  std::uint64_t busy_retries = 0;        // BEGIN IMMEDIATE attempts that met SQLITE_BUSY
-  std::uint64_t busy_timeouts = 0;       // batches failed with Busy after busy_timeout_ms
-  std::uint64_t overloaded = 0;          // submissions refused with Overloaded
-  std::uint64_t deadline_exceeded = 0;   // jobs dropped unexecuted past their deadline
-  std::uint64_t commit_failures = 0;     // COMMITs that failed (whole batch failed)
+  std::uint64_t commits = 0;            // group-commit transactions committed
+  std::uint64_t jobs_ok = 0;            // write jobs committed and acknowledged
+  std::uint64_t jobs_failed = 0;        // write jobs that ended in an error (any cause)
+  std::uint64_t busy_retries = 0;       // BEGIN IMMEDIATE attempts that met SQLITE_BUSY
+  std::uint64_t busy_timeouts = 0;      // batches failed with Busy after busy_timeout_ms
+  std::uint64_t overloaded = 0;         // submissions refused with Overloaded
+  std::uint64_t deadline_exceeded = 0;  // jobs dropped unexecuted past their deadline
+  std::uint64_t commit_failures = 0;    // COMMITs that failed (whole batch failed)
   std::uint64_t reads_ok = 0;
   std::uint64_t reads_failed = 0;
-  std::uint64_t checkpoints = 0;         // checkpoints run (any mode)
+  std::uint64_t checkpoints = 0;               // checkpoints run (any mode)
   std::uint64_t checkpoint_pages_written = 0;  // WAL frames copied back into the database
 
   // --- gauges (now) ---

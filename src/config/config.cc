@@ -40,9 +40,9 @@ std::string percent_decode(std::string_view s, std::string_view what) {
     int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
     int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
     if (hi < 0 || lo < 0) {
-      throw Error(ErrorCode::InvalidArgument,
-                  "bad percent-escape in URL " + std::string(what) + " \"" + std::string(s) +
-                      "\"; valid: %XX with two hex digits");
+      throw Error(ErrorCode::InvalidArgument, "bad percent-escape in URL " + std::string(what) +
+                                                  " \"" + std::string(s) +
+                                                  "\"; valid: %XX with two hex digits");
     }
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
@@ -63,19 +63,26 @@ std::string valid_keys() {
 
 std::string_view to_string(Synchronous s) noexcept {
   switch (s) {
-    case Synchronous::Off: return "off";
-    case Synchronous::Normal: return "normal";
-    case Synchronous::Full: return "full";
-    case Synchronous::Extra: return "extra";
+    case Synchronous::Off:
+      return "off";
+    case Synchronous::Normal:
+      return "normal";
+    case Synchronous::Full:
+      return "full";
+    case Synchronous::Extra:
+      return "extra";
   }
   return "unknown";
 }
 
 std::string_view to_string(TempStore t) noexcept {
   switch (t) {
-    case TempStore::Default: return "default";
-    case TempStore::File: return "file";
-    case TempStore::Memory: return "memory";
+    case TempStore::Default:
+      return "default";
+    case TempStore::File:
+      return "file";
+    case TempStore::Memory:
+      return "memory";
   }
   return "unknown";
 }
@@ -133,8 +140,7 @@ Config Config::from_url(std::string_view url, const Config& base) {
   return c;
 }
 
-Config Config::from_env(const Config& base,
-                        const std::function<const char*(const char*)>& getenv) {
+Config Config::from_env(const Config& base, const std::function<const char*(const char*)>& getenv) {
   auto get = [&](const std::string& name) -> const char* {
     return getenv ? getenv(name.c_str()) : std::getenv(name.c_str());
   };
@@ -155,7 +161,8 @@ Config Config::from_env(const Config& base,
 
 void Config::validate() const {
   if (path.empty()) {
-    throw Error(ErrorCode::InvalidArgument, "path is empty; valid: a file path such as data/app.db");
+    throw Error(ErrorCode::InvalidArgument,
+                "path is empty; valid: a file path such as data/app.db");
   }
   for (const Knob& knob : config::knobs()) {
     std::int64_t v = 0;
@@ -179,10 +186,18 @@ std::string Config::to_json() const {
   j["path"] = path;
   for (const Knob& knob : config::knobs()) {
     switch (knob.kind) {
-      case Kind::Int: j[std::string(knob.name)] = this->*knob.int_field; break;
-      case Kind::Int64: j[std::string(knob.name)] = this->*knob.int64_field; break;
-      case Kind::Bool: j[std::string(knob.name)] = this->*knob.bool_field; break;
-      default: j[std::string(knob.name)] = config::knob_value(*this, knob); break;
+      case Kind::Int:
+        j[std::string(knob.name)] = this->*knob.int_field;
+        break;
+      case Kind::Int64:
+        j[std::string(knob.name)] = this->*knob.int64_field;
+        break;
+      case Kind::Bool:
+        j[std::string(knob.name)] = this->*knob.bool_field;
+        break;
+      default:
+        j[std::string(knob.name)] = config::knob_value(*this, knob);
+        break;
     }
   }
   return j.dump();

@@ -39,9 +39,9 @@ std::string lower(std::string_view s) {
 
 [[noreturn]] void bad(const Knob& knob, std::string_view text, std::string_view source,
                       std::string_view why) {
-  throw Error(ErrorCode::InvalidArgument, std::string(source) + "=\"" + std::string(text) +
-                                              "\": " + std::string(why) + "; valid: " +
-                                              std::string(knob.name) + " " + valid_values(knob));
+  throw Error(ErrorCode::InvalidArgument,
+              std::string(source) + "=\"" + std::string(text) + "\": " + std::string(why) +
+                  "; valid: " + std::string(knob.name) + " " + valid_values(knob));
 }
 
 std::int64_t parse_int(const Knob& knob, std::string_view text, std::string_view source) {
@@ -103,13 +103,13 @@ const std::vector<Knob>& knobs() {
     t.push_back(bool_knob("separate_read_write", &Config::separate_read_write));
     t.push_back(int_knob("max_batch_jobs", "", &Config::max_batch_jobs, 1, 1'000'000));
     t.push_back(int_knob("queue_capacity", "", &Config::queue_capacity, 1, 10'000'000));
-    t.push_back(int_knob("enqueue_timeout_ms", "enqueue_timeout", &Config::enqueue_timeout_ms, 0,
-                         kHourMs));
+    t.push_back(
+        int_knob("enqueue_timeout_ms", "enqueue_timeout", &Config::enqueue_timeout_ms, 0, kHourMs));
     t.push_back(int_knob("write_deadline_ms", "write_deadline", &Config::write_deadline_ms, 1,
                          24 * kHourMs));
     t.push_back(int_knob("read_timeout_ms", "read_timeout", &Config::read_timeout_ms, 0, kHourMs));
-    t.push_back(int_knob("commit_delay_us", "commit_delay", &Config::commit_delay_us, 0,
-                         1'000'000));
+    t.push_back(
+        int_knob("commit_delay_us", "commit_delay", &Config::commit_delay_us, 0, 1'000'000));
     return t;
   }();
   return table;
@@ -126,20 +126,31 @@ const Knob* find_knob(std::string_view key) {
 std::string valid_values(const Knob& knob) {
   switch (knob.kind) {
     case Kind::Int:
-    case Kind::Int64: return std::to_string(knob.min) + ".." + std::to_string(knob.max);
-    case Kind::Bool: return "true|false (also 1|0, yes|no, on|off)";
-    case Kind::Synchronous: return "off|normal|full|extra (or 0..3)";
-    case Kind::TempStore: return "default|file|memory (or 0..2)";
-    case Kind::String: return "any text";
+    case Kind::Int64:
+      return std::to_string(knob.min) + ".." + std::to_string(knob.max);
+    case Kind::Bool:
+      return "true|false (also 1|0, yes|no, on|off)";
+    case Kind::Synchronous:
+      return "off|normal|full|extra (or 0..3)";
+    case Kind::TempStore:
+      return "default|file|memory (or 0..2)";
+    case Kind::String:
+      return "any text";
   }
   return "";
 }
 
 void set_knob(Config& c, const Knob& knob, std::string_view text, std::string_view source) {
   switch (knob.kind) {
-    case Kind::Int: c.*knob.int_field = static_cast<int>(parse_int(knob, text, source)); break;
-    case Kind::Int64: c.*knob.int64_field = parse_int(knob, text, source); break;
-    case Kind::Bool: c.*knob.bool_field = parse_bool(knob, text, source); break;
+    case Kind::Int:
+      c.*knob.int_field = static_cast<int>(parse_int(knob, text, source));
+      break;
+    case Kind::Int64:
+      c.*knob.int64_field = parse_int(knob, text, source);
+      break;
+    case Kind::Bool:
+      c.*knob.bool_field = parse_bool(knob, text, source);
+      break;
     case Kind::Synchronous:
       c.*knob.sync_field =
           parse_enum<Synchronous>(knob, text, source, {"off", "normal", "full", "extra"});
@@ -147,18 +158,26 @@ void set_knob(Config& c, const Knob& knob, std::string_view text, std::string_vi
     case Kind::TempStore:
       c.*knob.temp_field = parse_enum<TempStore>(knob, text, source, {"default", "file", "memory"});
       break;
-    case Kind::String: c.*knob.string_field = std::string(text); break;
+    case Kind::String:
+      c.*knob.string_field = std::string(text);
+      break;
   }
 }
 
 std::string knob_value(const Config& c, const Knob& knob) {
   switch (knob.kind) {
-    case Kind::Int: return std::to_string(c.*knob.int_field);
-    case Kind::Int64: return std::to_string(c.*knob.int64_field);
-    case Kind::Bool: return c.*knob.bool_field ? "true" : "false";
-    case Kind::Synchronous: return std::string(to_string(c.*knob.sync_field));
-    case Kind::TempStore: return std::string(to_string(c.*knob.temp_field));
-    case Kind::String: return c.*knob.string_field;
+    case Kind::Int:
+      return std::to_string(c.*knob.int_field);
+    case Kind::Int64:
+      return std::to_string(c.*knob.int64_field);
+    case Kind::Bool:
+      return c.*knob.bool_field ? "true" : "false";
+    case Kind::Synchronous:
+      return std::string(to_string(c.*knob.sync_field));
+    case Kind::TempStore:
+      return std::string(to_string(c.*knob.temp_field));
+    case Kind::String:
+      return c.*knob.string_field;
   }
   return "";
 }

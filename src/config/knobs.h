@@ -17,7 +17,7 @@ struct Knob {
   std::string_view name;   // field name, e.g. "busy_timeout_ms"
   std::string_view alias;  // the name without its unit suffix ("busy_timeout"), or empty
   Kind kind;
-  std::int64_t min = 0;    // valid range for Int / Int64
+  std::int64_t min = 0;  // valid range for Int / Int64
   std::int64_t max = 0;
   // Exactly one of these is set, matching kind.
   int Config::*int_field = nullptr;

@@ -11,10 +11,18 @@ CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_
                                 EngineMetrics& metrics) {
   int emode = SQLITE_CHECKPOINT_PASSIVE;
   switch (mode) {
-    case CheckpointMode::Passive: emode = SQLITE_CHECKPOINT_PASSIVE; break;
-    case CheckpointMode::Full: emode = SQLITE_CHECKPOINT_FULL; break;
-    case CheckpointMode::Restart: emode = SQLITE_CHECKPOINT_RESTART; break;
-    case CheckpointMode::Truncate: emode = SQLITE_CHECKPOINT_TRUNCATE; break;
+    case CheckpointMode::Passive:
+      emode = SQLITE_CHECKPOINT_PASSIVE;
+      break;
+    case CheckpointMode::Full:
+      emode = SQLITE_CHECKPOINT_FULL;
+      break;
+    case CheckpointMode::Restart:
+      emode = SQLITE_CHECKPOINT_RESTART;
+      break;
+    case CheckpointMode::Truncate:
+      emode = SQLITE_CHECKPOINT_TRUNCATE;
+      break;
   }
   sqlite3* db = conn.native_handle();
   // The writer connection normally has no busy handler (the engine retries itself); the

@@ -11,10 +11,14 @@ using engine::now_ns;
 
 std::string_view to_string(CheckpointMode mode) noexcept {
   switch (mode) {
-    case CheckpointMode::Passive: return "passive";
-    case CheckpointMode::Full: return "full";
-    case CheckpointMode::Restart: return "restart";
-    case CheckpointMode::Truncate: return "truncate";
+    case CheckpointMode::Passive:
+      return "passive";
+    case CheckpointMode::Full:
+      return "full";
+    case CheckpointMode::Restart:
+      return "restart";
+    case CheckpointMode::Truncate:
+      return "truncate";
   }
   return "unknown";
 }

@@ -18,8 +18,8 @@ DatabaseCore::DatabaseCore(Config config)
     : config_(validated(std::move(config))),
       queue_(static_cast<std::uint64_t>(config_.queue_capacity)) {
   OpenOptions options;
-  options.mode = config_.create_if_missing ? OpenOptions::Mode::ReadWriteCreate
-                                           : OpenOptions::Mode::ReadWrite;
+  options.mode =
+      config_.create_if_missing ? OpenOptions::Mode::ReadWriteCreate : OpenOptions::Mode::ReadWrite;
   options.vfs = config_.vfs;
   options.create_parent_dirs = config_.create_if_missing;
   write_conn_.emplace(Connection::open(config_.path, options));
@@ -65,9 +65,8 @@ void DatabaseCore::check_caller() const {
 void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
   check_caller();
   if (writer_->poisoned()) {
-    throw Error(ErrorCode::WritesRefused,
-                "writes refused until '" + config_.path + "' is reopened: " +
-                    writer_->poison_reason());
+    throw Error(ErrorCode::WritesRefused, "writes refused until '" + config_.path +
+                                              "' is reopened: " + writer_->poison_reason());
   }
   const bool admitted =
       config_.enqueue_timeout_ms > 0
@@ -75,9 +74,9 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
           : queue_.try_reserve();
   if (!admitted) {
     EngineMetrics::bump(metrics_.overloaded);
-    throw Error(ErrorCode::Overloaded, "write queue full (queue_capacity=" +
-                                           std::to_string(config_.queue_capacity) +
-                                           " jobs waiting); back off and retry");
+    throw Error(ErrorCode::Overloaded,
+                "write queue full (queue_capacity=" + std::to_string(config_.queue_capacity) +
+                    " jobs waiting); back off and retry");
   }
   // Pairs with close(): either we see closing_ here, or the draining writer sees our slot.
   if (closing_.load(std::memory_order_seq_cst)) {

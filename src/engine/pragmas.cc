@@ -27,8 +27,8 @@ std::vector<Wanted> wanted_for(const Config& c, Role role) {
                  std::to_string(c.journal_size_limit_bytes)});
     w.push_back({"foreign_keys", c.foreign_keys ? "1" : "0", c.foreign_keys ? "1" : "0"});
   } else {
-    w.push_back({"busy_timeout", std::to_string(c.busy_timeout_ms),
-                 std::to_string(c.busy_timeout_ms)});
+    w.push_back(
+        {"busy_timeout", std::to_string(c.busy_timeout_ms), std::to_string(c.busy_timeout_ms)});
   }
   w.push_back({"cache_size", cache, cache});
   w.push_back({"mmap_size", std::to_string(c.mmap_size_bytes), std::to_string(c.mmap_size_bytes)});
@@ -47,8 +47,8 @@ PragmaReport apply_pragmas(Connection& conn, const Config& config, Role role) {
       std::string got = conn.pragma(w.name);
       report.effective[w.name] = got;
       if (got != w.expect_back) {
-        report.mismatches.push_back("PRAGMA " + w.name + " on '" + conn.path() +
-                                    "': asked for " + w.expect_back + ", got '" + got + "'");
+        report.mismatches.push_back("PRAGMA " + w.name + " on '" + conn.path() + "': asked for " +
+                                    w.expect_back + ", got '" + got + "'");
       }
     } catch (const Error& e) {
       throw Error(e.code(), "opening '" + conn.path() + "': " + e.what(), e.sqlite_code());

@@ -34,7 +34,8 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
     return c;
   }
   const std::int64_t start = now_ns();
-  const auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
+  const auto deadline =
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
   bool got = cv_.wait_until(lock, deadline, [&] { return closed_ || !free_.empty(); });
   metrics_.pool_wait_us.record(micros_between(start, now_ns()));
   if (closed_) throw Error(ErrorCode::Closed, "database is closed");

@@ -65,12 +65,15 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
   outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint.
   sqlite3_wal_hook(conn_.native_handle(), &wal_hook, &metrics_);
-  for (auto sql : {kBegin, kCommit, kRollback, kSavepoint, kRelease, kRollbackTo}) conn_.cached(sql);
+  for (auto sql : {kBegin, kCommit, kRollback, kSavepoint, kRelease, kRollbackTo})
+    conn_.cached(sql);
 }
 
 Writer::~Writer() { stop(); }
 
-void Writer::start() { thread_ = std::thread([this] { run(); }); }
+void Writer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Writer::stop() noexcept {
   stopping_.store(true, std::memory_order_seq_cst);
@@ -219,11 +222,9 @@ void Writer::run_batch() {
     if (e.code() == ErrorCode::IoError || e.code() == ErrorCode::Corrupt) {
       poison(std::string("COMMIT failed with an error of unknown outcome: ") + e.what());
     }
-    fail_all(std::make_exception_ptr(
-                    Error(e.code(),
-                          std::string("batch not committed (nothing of it was acknowledged): ") +
-                              e.what(),
-                          e.sqlite_code())));
+    fail_all(std::make_exception_ptr(Error(
+        e.code(), std::string("batch not committed (nothing of it was acknowledged): ") + e.what(),
+        e.sqlite_code())));
   }
   finish_batch();
 }
@@ -289,7 +290,8 @@ void Writer::run_control(detail::Job& job) noexcept {
 
 void Writer::backoff_sleep(std::int64_t& delay_us, std::int64_t deadline_ns) {
   std::uniform_int_distribution<std::int64_t> jitter(delay_us / 2, delay_us);
-  std::int64_t sleep_ns = std::min(jitter(rng_) * 1000, std::max<std::int64_t>(0, deadline_ns - now_ns()));
+  std::int64_t sleep_ns =
+      std::min(jitter(rng_) * 1000, std::max<std::int64_t>(0, deadline_ns - now_ns()));
   std::this_thread::sleep_for(std::chrono::nanoseconds(sleep_ns));
   delay_us = std::min(delay_us * 2, kBackoffMaxUs);
 }

@@ -42,8 +42,8 @@ std::uint64_t Histogram::percentile(double q) const noexcept {
   for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
   if (total == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
-  const auto rank =
-      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total))));
+  const auto rank = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total))));
   const std::uint64_t max = max_.load(std::memory_order_relaxed);
   std::uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {

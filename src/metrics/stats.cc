@@ -88,9 +88,10 @@ std::string Stats::to_prometheus() const {
     out << "# HELP sluice_" << g.name << ' ' << g.help << "\n# TYPE sluice_" << g.name
         << " gauge\nsluice_" << g.name << ' ' << g.value << '\n';
   }
-  const std::pair<const char*, std::uint64_t Summary::*> quantiles[] = {
-      {"0.5", &Summary::p50}, {"0.9", &Summary::p90}, {"0.99", &Summary::p99},
-      {"0.999", &Summary::p999}};
+  const std::pair<const char*, std::uint64_t Summary::*> quantiles[] = {{"0.5", &Summary::p50},
+                                                                        {"0.9", &Summary::p90},
+                                                                        {"0.99", &Summary::p99},
+                                                                        {"0.999", &Summary::p999}};
   for (const auto& s : summaries(*this)) {
     out << "# HELP sluice_" << s.name << ' ' << s.help << "\n# TYPE sluice_" << s.name
         << " summary\n";

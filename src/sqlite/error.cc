@@ -4,24 +4,42 @@ namespace sluice {
 
 std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::Busy: return "busy";
-    case ErrorCode::Locked: return "locked";
-    case ErrorCode::Overloaded: return "overloaded";
-    case ErrorCode::DeadlineExceeded: return "deadline_exceeded";
-    case ErrorCode::Constraint: return "constraint";
-    case ErrorCode::ReadOnly: return "read_only";
-    case ErrorCode::InvalidArgument: return "invalid_argument";
-    case ErrorCode::Sql: return "sql";
-    case ErrorCode::JobFailed: return "job_failed";
-    case ErrorCode::IoError: return "io_error";
-    case ErrorCode::DiskFull: return "disk_full";
-    case ErrorCode::Corrupt: return "corrupt";
-    case ErrorCode::NotADatabase: return "not_a_database";
-    case ErrorCode::CantOpen: return "cant_open";
-    case ErrorCode::WritesRefused: return "writes_refused";
-    case ErrorCode::Closed: return "closed";
-    case ErrorCode::Reentrant: return "reentrant";
-    case ErrorCode::Internal: return "internal";
+    case ErrorCode::Busy:
+      return "busy";
+    case ErrorCode::Locked:
+      return "locked";
+    case ErrorCode::Overloaded:
+      return "overloaded";
+    case ErrorCode::DeadlineExceeded:
+      return "deadline_exceeded";
+    case ErrorCode::Constraint:
+      return "constraint";
+    case ErrorCode::ReadOnly:
+      return "read_only";
+    case ErrorCode::InvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::Sql:
+      return "sql";
+    case ErrorCode::JobFailed:
+      return "job_failed";
+    case ErrorCode::IoError:
+      return "io_error";
+    case ErrorCode::DiskFull:
+      return "disk_full";
+    case ErrorCode::Corrupt:
+      return "corrupt";
+    case ErrorCode::NotADatabase:
+      return "not_a_database";
+    case ErrorCode::CantOpen:
+      return "cant_open";
+    case ErrorCode::WritesRefused:
+      return "writes_refused";
+    case ErrorCode::Closed:
+      return "closed";
+    case ErrorCode::Reentrant:
+      return "reentrant";
+    case ErrorCode::Internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -53,9 +53,9 @@ void Statement::fail(int rc) const { throw sqlite::make_error(rc, db_, sql()); }
 void Statement::check_parameter_count(int given) const {
   int want = sqlite3_bind_parameter_count(stmt_);
   if (given != want) {
-    throw Error(ErrorCode::InvalidArgument,
-                std::string(sql()) + ": takes " + std::to_string(want) + " parameter(s), " +
-                    std::to_string(given) + " given");
+    throw Error(ErrorCode::InvalidArgument, std::string(sql()) + ": takes " + std::to_string(want) +
+                                                " parameter(s), " + std::to_string(given) +
+                                                " given");
   }
 }
 
@@ -166,15 +166,19 @@ Value Statement::column_value(int column) const {
                 std::string(sql()) + ": no column " + std::to_string(column));
   }
   switch (sqlite3_column_type(stmt_, column)) {
-    case SQLITE_INTEGER: return column_int64(column);
-    case SQLITE_FLOAT: return column_double(column);
-    case SQLITE_TEXT: return std::string(column_text(column));
+    case SQLITE_INTEGER:
+      return column_int64(column);
+    case SQLITE_FLOAT:
+      return column_double(column);
+    case SQLITE_TEXT:
+      return std::string(column_text(column));
     case SQLITE_BLOB: {
       BlobView b = column_blob(column);
       const auto* p = static_cast<const std::uint8_t*>(b.data);
       return Blob(p, p + b.size);
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 

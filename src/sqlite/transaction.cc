@@ -9,7 +9,8 @@ Query Transaction::prepare(std::string_view sql) {
   if (q.statement().is_transaction_control()) {
     throw Error(ErrorCode::InvalidArgument,
                 "a write job must not control the transaction (Sluice runs BEGIN/COMMIT and a "
-                "SAVEPOINT per job): " + std::string(sql));
+                "SAVEPOINT per job): " +
+                    std::string(sql));
   }
   return q;
 }

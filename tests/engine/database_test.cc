@@ -60,8 +60,8 @@ TEST(Database, OpenInReadOnlyDirectoryFailsClearly) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   TempDir dir;
   std::filesystem::create_directory(dir.path() / "ro");
-  std::filesystem::permissions(dir.path() / "ro", std::filesystem::perms::owner_read |
-                                                      std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(
+      dir.path() / "ro", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   Error e = open_error(dir.file("ro/app.db"));
   EXPECT_EQ(e.code(), ErrorCode::CantOpen);
   EXPECT_NE(std::string(e.what()).find("writable"), std::string::npos) << e.what();
@@ -141,7 +141,8 @@ TEST(Database, ReadIsOneSnapshot) {
   });
   EXPECT_EQ(before, 1);
   EXPECT_EQ(after, 1);
-  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT count(*) FROM t").scalar<int>(); }), 2);
+  EXPECT_EQ(db.read([](Connection& c) { return c.query("SELECT count(*) FROM t").scalar<int>(); }),
+            2);
 }
 
 TEST(Database, ReadOnlyConnectionsRefuseWrites) {

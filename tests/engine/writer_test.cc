@@ -27,7 +27,8 @@ Database open_with_table(const TempDir& dir, Config config = Config::production(
 }
 
 std::int64_t count_rows(Database& db) {
-  return db.read([](Connection& c) { return c.query("SELECT count(*) FROM kv").scalar<std::int64_t>(); });
+  return db.read(
+      [](Connection& c) { return c.query("SELECT count(*) FROM kv").scalar<std::int64_t>(); });
 }
 
 ErrorCode code_of(const std::function<void()>& fn) {
@@ -113,7 +114,8 @@ TEST(Writer, FailingJobsFailAloneInTheirBatch) {
 
   auto values = db.read([](Connection& c) {
     std::vector<std::string> out;
-    for (auto q = c.query("SELECT v FROM kv ORDER BY k"); q.next();) out.push_back(q.get<std::string>(0));
+    for (auto q = c.query("SELECT v FROM kv ORDER BY k"); q.next();)
+      out.push_back(q.get<std::string>(0));
     return out;
   });
   EXPECT_EQ(values, (std::vector<std::string>{"taken", "a", "c"}));
@@ -126,10 +128,14 @@ TEST(Writer, AckImpliesVisibilityFromAnotherConnection) {
   Database db = open_with_table(dir);
   Connection other = Connection::open(dir.file("t.db"), OpenOptions::read_only());
   for (int i = 0; i < 50; ++i) {
-    std::int64_t id = db.execute("INSERT INTO kv(v) VALUES (?)", "row" + std::to_string(i)).last_insert_rowid;
+    std::int64_t id =
+        db.execute("INSERT INTO kv(v) VALUES (?)", "row" + std::to_string(i)).last_insert_rowid;
     EXPECT_EQ(other.query("SELECT count(*) FROM kv WHERE k = ?", id).scalar<int>(), 1);
     // Read-your-writes through the pool too.
-    EXPECT_EQ(db.read([&](Connection& c) { return c.query("SELECT count(*) FROM kv WHERE k = ?", id).scalar<int>(); }), 1);
+    EXPECT_EQ(db.read([&](Connection& c) {
+      return c.query("SELECT count(*) FROM kv WHERE k = ?", id).scalar<int>();
+    }),
+              1);
   }
 }
 
@@ -162,10 +168,12 @@ TEST(Writer, JobPastItsDeadlineNeverRuns) {
   Pending<void> late;
   {
     Gate gate(db);
-    late = db.submit([&](Transaction& tx) {
-      ran = true;
-      tx.exec("INSERT INTO kv(v) VALUES ('late')");
-    }, WriteOptions{std::chrono::milliseconds(1)});
+    late = db.submit(
+        [&](Transaction& tx) {
+          ran = true;
+          tx.exec("INSERT INTO kv(v) VALUES ('late')");
+        },
+        WriteOptions{std::chrono::milliseconds(1)});
     // Let the deadline pass while the writer is held (waiting for time itself, not for a thread).
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
     while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
@@ -191,7 +199,8 @@ TEST(Writer, CloseDrainsEverythingAccepted) {
     }
     db.close();
     EXPECT_FALSE(db.is_open());
-    EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES ('after')"); }), ErrorCode::Closed);
+    EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES ('after')"); }),
+              ErrorCode::Closed);
     EXPECT_EQ(code_of([&] { db.read([](Connection&) {}); }), ErrorCode::Closed);
   }
   for (auto& p : pending) {
@@ -205,7 +214,10 @@ TEST(Writer, CloseDrainsEverythingAccepted) {
 TEST(Writer, DroppedPendingStillCommits) {
   TempDir dir;
   Database db = open_with_table(dir);
-  { (void)db.submit([](Transaction& tx) { tx.exec("INSERT INTO kv(v) VALUES ('fire-and-forget')"); }); }
+  {
+    (void)db.submit(
+        [](Transaction& tx) { tx.exec("INSERT INTO kv(v) VALUES ('fire-and-forget')"); });
+  }
   db.execute("INSERT INTO kv(v) VALUES ('after')");  // FIFO: the dropped job committed before
   EXPECT_EQ(count_rows(db), 2);
 }
@@ -242,11 +254,14 @@ TEST(Writer, DeclarativeExecute) {
   ExecResult r = db.execute("INSERT INTO kv(v) VALUES (?)", "x");
   EXPECT_EQ(r.changes, 1);
   EXPECT_EQ(r.last_insert_rowid, 1);
-  ExecResult r2 = db.execute_values("INSERT INTO kv(k, v) VALUES (?, ?)", {Value{std::int64_t{10}}, Value{std::string("y")}});
+  ExecResult r2 = db.execute_values("INSERT INTO kv(k, v) VALUES (?, ?)",
+                                    {Value{std::int64_t{10}}, Value{std::string("y")}});
   EXPECT_EQ(r2.last_insert_rowid, 10);
-  EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES (?)", "x"); }), ErrorCode::Constraint);
+  EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES (?)", "x"); }),
+            ErrorCode::Constraint);
   EXPECT_EQ(code_of([&] { db.execute("INSERT INTO nosuch VALUES (1)"); }), ErrorCode::Sql);
-  EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES (?)"); }), ErrorCode::InvalidArgument);
+  EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES (?)"); }),
+            ErrorCode::InvalidArgument);
 }
 
 TEST(Writer, ForeignWriterIsWaitedForThenBusy) {
@@ -256,10 +271,12 @@ TEST(Writer, ForeignWriterIsWaitedForThenBusy) {
   Database db = open_with_table(dir, cfg);
   Connection foreign = Connection::open(dir.file("t.db"));
   foreign.exec("BEGIN IMMEDIATE");
-  auto pending = db.submit([](Transaction& tx) { return tx.exec("INSERT INTO kv(v) VALUES ('w')"); });
+  auto pending =
+      db.submit([](Transaction& tx) { return tx.exec("INSERT INTO kv(v) VALUES ('w')"); });
   // Wait (bounded) until the writer has met the foreign lock, then let go of it.
   auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (db.stats().busy_retries == 0 && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
+  while (db.stats().busy_retries == 0 && std::chrono::steady_clock::now() < limit)
+    std::this_thread::yield();
   ASSERT_GT(db.stats().busy_retries, 0u);
   foreign.exec("COMMIT");
   EXPECT_EQ(pending.get(), 1);

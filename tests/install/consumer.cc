@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
   std::string name = db.read([&](sluice::Connection& c) {
     return c.query("SELECT name FROM users WHERE id = ?", id).scalar<std::string>();
   });
-  std::printf("consumer: wrote id %lld, read back '%s', commits=%llu\n",
-              static_cast<long long>(id), name.c_str(),
-              static_cast<unsigned long long>(db.stats().commits));
+  std::printf("consumer: wrote id %lld, read back '%s', commits=%llu\n", static_cast<long long>(id),
+              name.c_str(), static_cast<unsigned long long>(db.stats().commits));
   return name == "ada" ? 0 : 1;
 }

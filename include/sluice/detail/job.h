@@ -26,9 +26,9 @@ class Completion;  // how the writer wakes waiters; defined by the engine
 struct Job {
   using RunFn = void (*)(Job*, Transaction&);
 
-  Job* next = nullptr;       // intrusive link in the write queue (owned by the queue)
-  RunFn run = nullptr;       // runs the callable; may throw
-  std::exception_ptr error;  // set by the writer when the job failed (never with done == 0)
+  Job* next = nullptr;           // intrusive link in the write queue (owned by the queue)
+  RunFn run = nullptr;           // runs the callable; may throw
+  std::exception_ptr error;      // set by the writer when the job failed (never with done == 0)
   std::int64_t enqueued_ns = 0;  // steady_clock, set at submission
   std::int64_t deadline_ns = 0;  // steady_clock; the job never starts after this
   Completion* completion = nullptr;

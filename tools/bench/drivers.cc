@@ -1,0 +1,167 @@
+#include "bench/drivers.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/sluice.h"
+
+namespace sluice::bench {
+namespace {
+
+// Binds an operation's parameters in the order its SQL takes them.
+template <class Exec>
+auto with_params(const Op& op, Exec&& exec) {
+  const char* sql = sql_of(op.kind);
+  switch (op.kind) {
+    case OpKind::PostsForUser:
+      return exec(sql, op.a, op.b);
+    case OpKind::PostsInTimeframe:
+      return exec(sql, *op.text1, *op.text2, op.a);
+    case OpKind::SinglePostWithDetails:
+      return exec(sql, op.a);
+    case OpKind::UsersInTimeframe:
+      return exec(sql, *op.text1, *op.text2);
+    case OpKind::InsertUser:
+    case OpKind::InsertTag:
+      return exec(sql, *op.text1);
+    case OpKind::InsertPost:
+      return exec(sql, *op.text1, *op.text2);
+    default:
+      return exec(sql, op.a, op.b);
+  }
+}
+
+void run_read(Connection& c, const Op& op) {
+  with_params(op, [&](const char* sql, const auto&... args) {
+    Query q = c.query(sql, args...);
+    return consume(q);
+  });
+}
+
+constexpr const char* kPragmaNames[] = {"journal_mode",       "synchronous", "busy_timeout",
+                                        "cache_size",         "mmap_size",   "temp_store",
+                                        "wal_autocheckpoint", "foreign_keys"};
+
+// vanilla and tuned: one plain connection per worker.
+class ConnectionDriver final : public Driver {
+ public:
+  ConnectionDriver(std::string path, bool tuned, bool sync_full)
+      : path_(std::move(path)), tuned_(tuned), sync_full_(sync_full) {}
+
+  std::unique_ptr<Worker> make_worker() override {
+    auto w = std::make_unique<ConnWorker>(Connection::open(path_), tuned_);
+    for (const auto& [name, value] : pragma_list()) w->conn.pragma(name + "=" + value);
+    return w;
+  }
+
+  std::map<std::string, std::string> effective_pragmas() override {
+    Connection c = Connection::open(path_);
+    for (const auto& [name, value] : pragma_list()) c.pragma(name + "=" + value);
+    std::map<std::string, std::string> out;
+    for (const char* name : kPragmaNames) out[name] = c.pragma(name);
+    return out;
+  }
+
+  std::string config_json() const override {
+    nlohmann::json j = pragmas();
+    j["writes"] = tuned_ ? "BEGIN IMMEDIATE; INSERT; COMMIT" : "autocommit INSERT";
+    j["connections"] = "one per worker";
+    return j.dump();
+  }
+
+ private:
+  struct ConnWorker final : Worker {
+    ConnWorker(Connection c, bool immediate) : conn(std::move(c)), immediate(immediate) {}
+    void run(const Op& op) override {
+      if (!is_write(op.kind)) return run_read(conn, op);
+      if (!immediate) {
+        with_params(op,
+                    [&](const char* sql, const auto&... args) { return conn.exec(sql, args...); });
+        return;
+      }
+      try {
+        conn.exec("BEGIN IMMEDIATE");
+        with_params(op,
+                    [&](const char* sql, const auto&... args) { return conn.exec(sql, args...); });
+        conn.exec("COMMIT");
+      } catch (...) {
+        if (conn.in_transaction()) conn.exec("ROLLBACK");
+        throw;
+      }
+    }
+    Connection conn;
+    bool immediate;
+  };
+
+  // Ordered: journal_mode first (it decides what synchronous means).
+  std::vector<std::pair<std::string, std::string>> pragma_list() const {
+    if (!tuned_) return {{"busy_timeout", "0"}};  // SQLite's real default: no busy handler
+    return {{"journal_mode", "WAL"},     {"synchronous", sync_full_ ? "FULL" : "NORMAL"},
+            {"busy_timeout", "5000"},    {"wal_autocheckpoint", "4000"},
+            {"mmap_size", "1073741824"}, {"temp_store", "MEMORY"},
+            {"cache_size", "-65536"}};
+  }
+  std::map<std::string, std::string> pragmas() const {
+    auto list = pragma_list();
+    return {list.begin(), list.end()};
+  }
+
+  std::string path_;
+  bool tuned_;
+  bool sync_full_;
+};
+
+// sluice: one Database shared by every worker.
+class SluiceDriver final : public Driver {
+ public:
+  SluiceDriver(const std::string& path, bool sync_full)
+      : db_(Database::open(path, config(sync_full))) {}
+
+  static Config config(bool sync_full) {
+    Config c = Config::production();
+    c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
+    // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
+    c.foreign_keys = false;
+    return c;
+  }
+
+  std::unique_ptr<Worker> make_worker() override { return std::make_unique<DbWorker>(db_); }
+  std::map<std::string, std::string> effective_pragmas() override {
+    return db_.effective_pragmas();
+  }
+  std::string config_json() const override { return db_.config().to_json(); }
+  std::string stats_json() override { return db_.stats().to_json(); }
+
+ private:
+  struct DbWorker final : Worker {
+    explicit DbWorker(Database& d) : db(d) {}
+    void run(const Op& op) override {
+      if (!is_write(op.kind)) {
+        db.read([&](Connection& c) { run_read(c, op); });
+        return;
+      }
+      db.write([&](Transaction& tx) {
+        with_params(op,
+                    [&](const char* sql, const auto&... args) { return tx.exec(sql, args...); });
+      });
+    }
+    Database& db;
+  };
+
+  Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool sync_full) {
+  switch (mode) {
+    case Mode::Vanilla:
+      return std::make_unique<ConnectionDriver>(path, false, sync_full);
+    case Mode::Tuned:
+      return std::make_unique<ConnectionDriver>(path, true, sync_full);
+    case Mode::Sluice:
+      return std::make_unique<SluiceDriver>(path, sync_full);
+  }
+  return nullptr;
+}
+
+}  // namespace sluice::bench

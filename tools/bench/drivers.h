@@ -1,0 +1,42 @@
+// The three ways `sluice bench` runs the same operations:
+//   vanilla — SQLite as it comes: rollback journal, synchronous=FULL, no busy timeout,
+//             autocommit single-statement writes; errors are counted, not retried.
+//   tuned   — the seeds' final pragma table, one persistent connection per worker, cached
+//             statements, BEGIN IMMEDIATE ... COMMIT per write: a careful user without Sluice.
+//   sluice  — one sluice::Database: reads through read(), writes through write().
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bench/blog_workload.h"
+#include "bench/options.h"
+
+namespace sluice::bench {
+
+// One worker thread's handle. Each call runs one operation as a caller would and throws
+// sluice::Error on failure.
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  virtual void run(const Op& op) = 0;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  // Opens whatever a worker needs (its own connection, or nothing). Called before timing starts.
+  virtual std::unique_ptr<Worker> make_worker() = 0;
+  // The settings as read back from the database, printed before each run.
+  virtual std::map<std::string, std::string> effective_pragmas() = 0;
+  // The configuration as JSON (for --json).
+  virtual std::string config_json() const = 0;
+  // Library statistics after the run, as JSON ("" when not Sluice).
+  virtual std::string stats_json() { return ""; }
+};
+
+// A driver of `mode` over the database file at `path`.
+std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool sync_full);
+
+}  // namespace sluice::bench

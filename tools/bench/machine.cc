@@ -1,0 +1,34 @@
+#include "bench/machine.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace sluice::bench {
+
+nlohmann::json machine_facts(Connection& conn) {
+  nlohmann::json j;
+  j["cores"] = std::thread::hardware_concurrency();
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  j["memory_bytes"] = static_cast<double>(pages) * static_cast<double>(page);
+  utsname u{};
+  if (uname(&u) == 0) j["kernel"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
+  std::ifstream cpu("/proc/cpuinfo");
+  for (std::string line; std::getline(cpu, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      j["cpu"] = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  j["sqlite_version"] = conn.query("SELECT sqlite_version()").scalar<std::string>();
+  nlohmann::json opts = nlohmann::json::array();
+  for (auto q = conn.query("PRAGMA compile_options"); q.next();)
+    opts.push_back(q.get<std::string>(0));
+  j["sqlite_compile_options"] = opts;
+  return j;
+}
+
+}  // namespace sluice::bench

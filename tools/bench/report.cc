@@ -1,0 +1,92 @@
+#include "bench/report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::bench {
+namespace {
+
+std::string errors_text(const PointResult& r) {
+  if (r.errors.empty()) return "0";
+  std::string s;
+  for (const auto& [kind, n] : r.errors) {
+    if (!s.empty()) s += ",";
+    s += fmt::format("{} {}", kind, n);
+  }
+  return s;
+}
+
+std::string lat(const Latency& l) {
+  if (l.count == 0) return "-";
+  return fmt::format("{:.2f}/{:.2f}/{:.2f}/{:.1f}", l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms);
+}
+
+nlohmann::json latency_json(const Latency& l) {
+  return {{"count", l.count},
+          {"p50_ms", l.p50_ms},
+          {"p99_ms", l.p99_ms},
+          {"p999_ms", l.p999_ms},
+          {"max_ms", l.max_ms}};
+}
+
+}  // namespace
+
+double ratio_to_tuned(const PointResult& r, const std::vector<PointResult>& all) {
+  for (const auto& t : all) {
+    if (t.mode == Mode::Tuned && t.phase == r.phase && t.workers == r.workers &&
+        t.ops_per_s() > 0) {
+      return r.ops_per_s() / t.ops_per_s();
+    }
+  }
+  return -1;
+}
+
+std::string progress_line(const PointResult& r, int done, int total) {
+  return fmt::format(
+      "[{}/{}] {} {} {} workers: {:.0f} ops/s, write p99 {:.2f} ms, errors {} ({:.1f} s)", done,
+      total, to_string(r.phase), to_string(r.mode), r.workers, r.ops_per_s(), r.write.p99_ms,
+      errors_text(r), r.seconds);
+}
+
+void print_table(std::FILE* out, Phase phase, const std::vector<PointResult>& results) {
+  fmt::print(out,
+             "\n{} phase — rates count successful operations; latency columns are "
+             "p50/p99/p999/max in ms over every operation, failed ones too\n",
+             to_string(phase));
+  fmt::print(out, "{:<8} {:>7} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", "workers",
+             "ops/s", "reads/s", "writes/s", "read latency (ms)", "write latency (ms)", "vs tuned",
+             "errors");
+  for (const auto& r : results) {
+    if (r.phase != phase) continue;
+    double ratio = ratio_to_tuned(r, results);
+    fmt::print(out, "{:<8} {:>7} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
+               to_string(r.mode), r.workers, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
+               lat(r.read), lat(r.write), ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio),
+               errors_text(r));
+  }
+}
+
+nlohmann::json point_json(const PointResult& r, double ratio) {
+  nlohmann::json j = {{"phase", to_string(r.phase)},
+                      {"mode", to_string(r.mode)},
+                      {"workers", r.workers},
+                      {"ops", r.ops},
+                      {"reads", r.reads},
+                      {"writes", r.writes},
+                      {"seconds", r.seconds},
+                      {"ops_per_s", r.ops_per_s()},
+                      {"reads_per_s", r.reads_per_s()},
+                      {"writes_per_s", r.writes_per_s()},
+                      {"read", latency_json(r.read)},
+                      {"write", latency_json(r.write)},
+                      {"errors", r.errors},
+                      {"error_count", r.error_count()},
+                      {"read_errors", r.read_errors},
+                      {"write_errors", r.write_errors}};
+  if (ratio >= 0) j["ratio_to_tuned"] = ratio;
+  if (!r.stats_json.empty()) j["sluice_stats"] = nlohmann::json::parse(r.stats_json);
+  return j;
+}
+
+}  // namespace sluice::bench

@@ -1,0 +1,15 @@
+// sluice — the command-line tool: bench now; inspect, checkpoint, backup and serve to come.
+#include <CLI/CLI.hpp>
+
+#include "bench/bench_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "sluice: heavy concurrent writes into SQLite, reads that never wait, nothing lost.\n"
+      "Run `sluice COMMAND --help` for a command's options."};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  sluice::bench::add_bench_command(app, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}
