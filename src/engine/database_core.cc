@@ -45,7 +45,12 @@ DatabaseCore::DatabaseCore(Config config)
     warnings_ = std::move(mismatches);
   }
 
-  writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_, this);
+  if (config_.wal) {
+    checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_);
+    checkpointer_->start();
+  }
+  writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
+                                     checkpointer_.get(), this);
   writer_->start();
 }
 
@@ -104,6 +109,7 @@ void DatabaseCore::close() noexcept {
   if (Writer::on_writer_thread(this)) return;  // cannot wait for ourselves; documented
   if (closing_.exchange(true, std::memory_order_seq_cst)) return;
   if (writer_) writer_->stop();
+  if (checkpointer_) checkpointer_->stop();
   if (readers_) readers_->close();
   if (write_conn_) {
     try {

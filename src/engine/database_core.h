@@ -1,9 +1,10 @@
 // DatabaseCore: what a Database owns — the write connection, the write queue, the writer
 // thread, the reader pool, the metrics — and the order in which they start and stop.
 //
-// Open:   writer connection (create, pragmas, verify) → reader pool → writer thread.
+// Open:   writer connection (create, pragmas, verify) → reader pool → checkpointer → writer.
 // Close:  closing_ = true (admission stops; later submissions fail with Closed)
-//         → writer drains every admitted job and stops → reader pool closes
+//         → writer drains every admitted job and stops → checkpointer stops
+//         → reader pool closes
 //         → TRUNCATE checkpoint on the write connection → it closes last (SQLite removes the WAL).
 //
 // Thread-safety: enqueue/lease/stats from any thread; close() once, not racing other calls.
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/checkpointer.h"
 #include "engine/completion.h"
 #include "engine/engine_metrics.h"
 #include "engine/reader_pool.h"
@@ -63,6 +65,7 @@ class DatabaseCore {
 
   std::optional<Connection> write_conn_;
   std::unique_ptr<ReaderPool> readers_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // null without WAL
   WriteQueue queue_;
   std::unique_ptr<Writer> writer_;
 

@@ -1,5 +1,6 @@
 #include "engine/writer.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -54,12 +55,13 @@ std::exception_ptr capture_job_error() {
 }  // namespace
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
-               detail::Completion& completion, const void* owner)
+               detail::Completion& completion, Checkpointer* checkpointer, const void* owner)
     : conn_(conn),
       config_(config),
       metrics_(metrics),
       queue_(queue),
       completion_(completion),
+      checkpointer_(checkpointer),
       owner_(owner) {
   batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
@@ -99,6 +101,7 @@ void Writer::poison(const std::string& reason) noexcept {
 
 void Writer::run() noexcept {
   tl_writer_owner = owner_;
+  pthread_setname_np(pthread_self(), "sluice-writer");  // visible in top -H, perf, gdb
   for (;;) {
     detail::Job* list = queue_.take_all();
     if (list == nullptr) {
@@ -273,7 +276,16 @@ void Writer::finish_batch() {
   }
   completion_.wake_all();
   batch_.clear();
-  maybe_checkpoint();
+  if (checkpointer_ != nullptr) {
+    checkpointer_->note_wal_frames(metrics_.wal_frames.load(std::memory_order_relaxed));
+    if (checkpointer_->take_tail_request()) {
+      try {
+        run_checkpoint(conn_, CheckpointMode::Passive, config_.busy_timeout_ms, metrics_);
+      } catch (const Error&) {
+        // Loses nothing: the checkpointer asks again after its next bulk checkpoint.
+      }
+    }
+  }
 }
 
 void Writer::run_control(detail::Job& job) noexcept {
@@ -342,19 +354,6 @@ void Writer::rollback() noexcept {
     conn_.cached(kRollback).run();
   } catch (const Error& e) {
     poison(std::string("ROLLBACK failed: ") + e.what());
-  }
-}
-
-void Writer::maybe_checkpoint() noexcept {
-  if (metrics_.wal_frames.load(std::memory_order_relaxed) <
-      static_cast<std::uint64_t>(config_.checkpoint_pages)) {
-    return;
-  }
-  try {
-    run_checkpoint(conn_, CheckpointMode::Passive, config_.busy_timeout_ms, metrics_);
-    metrics_.wal_frames.store(0, std::memory_order_relaxed);
-  } catch (const Error&) {
-    // A failed PASSIVE checkpoint loses nothing; the next commit past the limit tries again.
   }
 }
 

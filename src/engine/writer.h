@@ -11,8 +11,7 @@
 //      an I/O error or corruption at COMMIT leaves the outcome unknown, so the writer refuses all
 //      later writes (WritesRefused) until the Database is reopened;
 //   5. publish every job's outcome, wake all sleeping callers with one syscall;
-//   6. when the WAL has passed checkpoint_pages, a PASSIVE checkpoint (after the acks, so the
-//      batch's callers never wait for it).
+//   6. report the WAL's size to the Checkpointer, which checkpoints on its own thread.
 // Control jobs (explicit checkpoints) run between batches, outside any transaction.
 //
 // Shutdown (stop()): admission is already closed by the owner; the writer drains until the
@@ -31,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/checkpointer.h"
 #include "engine/completion.h"
 #include "engine/engine_metrics.h"
 #include "engine/write_queue.h"
@@ -41,8 +41,9 @@ namespace sluice::engine {
 
 class Writer {
  public:
+  // `checkpointer` may be null (no WAL).
   Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
-         detail::Completion& completion, const void* owner);
+         detail::Completion& completion, Checkpointer* checkpointer, const void* owner);
   ~Writer();  // stops; never throws
 
   void start();
@@ -69,7 +70,6 @@ class Writer {
   std::exception_ptr run_job(detail::Job& job, bool savepoint);
   void fail_all(const std::exception_ptr& error);
   void finish_batch();
-  void maybe_checkpoint() noexcept;
   void poison(const std::string& reason) noexcept;
   void backoff_sleep(std::int64_t& delay_us, std::int64_t deadline_ns);
 
@@ -79,6 +79,7 @@ class Writer {
   EngineMetrics& metrics_;
   WriteQueue& queue_;
   detail::Completion& completion_;
+  Checkpointer* checkpointer_;
   const void* owner_;
 
   // Writer-thread state.

@@ -45,7 +45,9 @@ fresh copy of the same database, and prints one table per phase:
   tuned    the seeds' pragma table (WAL, synchronous NORMAL, busy_timeout 5000,
            wal_autocheckpoint 4000, mmap 1 GiB, temp_store MEMORY, cache 64 MiB), one persistent
            connection per worker, cached statements, BEGIN IMMEDIATE ... COMMIT per write.
-  sluice   one sluice::Database (Config::production()): reads via read(), writes via write().
+  sluice   one sluice::Database (Config::production(), foreign_keys off like the others; any
+           SLUICE_<FIELD> environment variable overrides, e.g. SLUICE_POOL_SIZE=8):
+           reads via read(), writes via write().
 Phases:
   write    empty database without indices; 100,000 single-row inserts (x scale): users, tags,
            posts, user_posts, posts_tags in that order.

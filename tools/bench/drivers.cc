@@ -121,7 +121,8 @@ class SluiceDriver final : public Driver {
     c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
     // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
     c.foreign_keys = false;
-    return c;
+    // SLUICE_* variables (e.g. SLUICE_POOL_SIZE=8) override, for experiments; printed.
+    return Config::from_env(c);
   }
 
   std::unique_ptr<Worker> make_worker() override { return std::make_unique<DbWorker>(db_); }
