@@ -161,6 +161,30 @@ TEST(Writer, FullQueueAnswersOverloadedAtOnce) {
   EXPECT_EQ(count_rows(db), 4);
 }
 
+TEST(Writer, EnqueueTimeoutWaitsForSpaceThenAnswersOverloaded) {
+  TempDir dir;
+  Config cfg;
+  cfg.queue_capacity = 1;
+  cfg.enqueue_timeout_ms = 500;
+  Database db = open_with_table(dir, cfg);
+  Pending<int> queued, waited;
+  {
+    Gate gate(db);
+    queued = db.submit([](Transaction& tx) { return tx.exec("INSERT INTO kv(v) VALUES ('a')"); });
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(code_of([&] { db.execute("INSERT INTO kv(v) VALUES ('b')"); }),
+              ErrorCode::Overloaded);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+    // A submission that finds the queue full while the gate opens gets its slot in time.
+    std::thread opener([&] { gate.open(); });
+    waited = db.submit([](Transaction& tx) { return tx.exec("INSERT INTO kv(v) VALUES ('c')"); });
+    opener.join();
+  }
+  EXPECT_EQ(queued.get(), 1);
+  EXPECT_EQ(waited.get(), 1);
+  EXPECT_EQ(count_rows(db), 2);
+}
+
 TEST(Writer, JobPastItsDeadlineNeverRuns) {
   TempDir dir;
   Database db = open_with_table(dir);
