@@ -68,7 +68,7 @@ void Checkpointer::run() noexcept {
       // beginning). Readers pinned part of it: wait for it to grow by another half.
       threshold_.store(complete ? pages : static_cast<std::uint64_t>(r.wal_frames) + pages / 2,
                        std::memory_order_relaxed);
-      if (complete) tail_wanted_.store(true, std::memory_order_release);
+      tail_wanted_.store(true, std::memory_order_release);
     } catch (const Error&) {
       // A failed PASSIVE checkpoint loses nothing; try again after more growth.
       threshold_.store(frames_.load(std::memory_order_relaxed) + pages / 2,

@@ -14,7 +14,10 @@
 // without bound. So the checkpointer does the bulk copy (thousands of pages, tens of ms) off the
 // commit path, then asks the writer for the tail: a PASSIVE checkpoint between two batches that
 // copies only the frames committed meanwhile (~1 ms), after which the next BEGIN IMMEDIATE
-// restarts the WAL.
+// restarts the WAL. Readers that keep a read transaction open all the time (many workers on a
+// small pool) pin the WAL so that PASSIVE never finishes: once the WAL passes
+// 2 x checkpoint_pages the tail escalates to RESTART, which waits (at most kRestartWaitMs) for
+// the readers of old snapshots only — new readers read from the database file.
 //
 // Thread-safety: note_wal_frames()/take_tail_request() from the writer; start()/stop() from the
 // owner.
@@ -30,6 +33,7 @@
 #include "engine/engine_metrics.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
+#include "sluice/database.h"
 
 namespace sluice::engine {
 
@@ -46,11 +50,22 @@ class Checkpointer {
   // Writer, after a commit: the WAL now holds `frames` frames. Cheap unless it crosses the
   // threshold (then one condition-variable notify).
   void note_wal_frames(std::uint64_t frames) noexcept;
-  // Writer, between batches: true once after each bulk checkpoint — run the tail now.
-  bool take_tail_request() noexcept {
-    return tail_wanted_.load(std::memory_order_relaxed) &&
-           tail_wanted_.exchange(false, std::memory_order_acquire);
+  // Writer, between batches: once after each bulk checkpoint, the mode of the tail to run now
+  // (PASSIVE, or RESTART when readers kept the WAL past 2 x checkpoint_pages); nullopt
+  // otherwise.
+  std::optional<CheckpointMode> take_tail_request() noexcept {
+    if (!tail_wanted_.load(std::memory_order_relaxed) ||
+        !tail_wanted_.exchange(false, std::memory_order_acquire)) {
+      return std::nullopt;
+    }
+    return frames_.load(std::memory_order_relaxed) >=
+                   2 * static_cast<std::uint64_t>(config_.checkpoint_pages)
+               ? CheckpointMode::Restart
+               : CheckpointMode::Passive;
   }
+  // Longest wait of a RESTART tail for readers of old snapshots (ms). Source: design — blog
+  // reads take ≤ tens of ms; a longer read keeps the WAL and is the reader's cost to see.
+  static constexpr int kRestartWaitMs = 50;
 
  private:
   void run() noexcept;

@@ -278,9 +278,10 @@ void Writer::finish_batch() {
   batch_.clear();
   if (checkpointer_ != nullptr) {
     checkpointer_->note_wal_frames(metrics_.wal_frames.load(std::memory_order_relaxed));
-    if (checkpointer_->take_tail_request()) {
+    if (auto mode = checkpointer_->take_tail_request()) {
       try {
-        run_checkpoint(conn_, CheckpointMode::Passive, config_.busy_timeout_ms, metrics_);
+        run_checkpoint(conn_, *mode,
+                       std::min(config_.busy_timeout_ms, Checkpointer::kRestartWaitMs), metrics_);
       } catch (const Error&) {
         // Loses nothing: the checkpointer asks again after its next bulk checkpoint.
       }
