@@ -121,7 +121,6 @@ void DatabaseCore::close() noexcept {
   }
   writer_.reset();
   write_conn_.reset();
-  closed_.store(true, std::memory_order_release);
 }
 
 }  // namespace sluice::engine

@@ -70,7 +70,6 @@ class DatabaseCore {
   std::unique_ptr<Writer> writer_;
 
   std::atomic<bool> closing_{false};
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace sluice::engine

@@ -48,8 +48,6 @@ class WriteQueue {
   void wait_for_work(std::int64_t timeout_ns, std::int64_t spin_ns) noexcept;
 
   std::uint64_t depth() const noexcept { return depth_.load(std::memory_order_seq_cst); }
-  std::uint64_t capacity() const noexcept { return capacity_; }
-  bool empty() const noexcept { return head_.load(std::memory_order_acquire) == nullptr; }
 
  private:
   enum : std::uint32_t { kRunning = 0, kSleeping = 1 };
