@@ -99,6 +99,8 @@ const std::vector<Knob>& knobs() {
                            &Config::journal_size_limit_bytes, -1, kTiB));
     t.push_back(int_knob("checkpoint_pages", "", &Config::checkpoint_pages, 1, 10'000'000));
     t.push_back(bool_knob("strict_pragmas", &Config::strict_pragmas));
+    t.push_back(int64_knob("malloc_trim_threshold_bytes", "malloc_trim_threshold",
+                           &Config::malloc_trim_threshold_bytes, 0, std::int64_t{1} << 30));
     t.push_back(int_knob("pool_size", "", &Config::pool_size, 1, 1024));
     t.push_back(bool_knob("separate_read_write", &Config::separate_read_write));
     t.push_back(int_knob("max_batch_jobs", "", &Config::max_batch_jobs, 1, 1'000'000));

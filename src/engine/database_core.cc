@@ -2,6 +2,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
+#include "engine/malloc_tuning.h"
 #include "engine/pragmas.h"
 
 namespace sluice::engine {
@@ -17,6 +18,7 @@ Config validated(Config config) {
 DatabaseCore::DatabaseCore(Config config)
     : config_(validated(std::move(config))),
       queue_(static_cast<std::uint64_t>(config_.queue_capacity)) {
+  apply_malloc_tuning(config_);
   OpenOptions options;
   options.mode =
       config_.create_if_missing ? OpenOptions::Mode::ReadWriteCreate : OpenOptions::Mode::ReadWrite;

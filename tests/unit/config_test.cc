@@ -37,6 +37,7 @@ TEST(Config, ProductionDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.checkpoint_pages, 4000);
   EXPECT_GE(c.pool_size, 2);
   EXPECT_EQ(c.max_batch_jobs, 1024);
+  EXPECT_EQ(c.malloc_trim_threshold_bytes, 16LL * 1024 * 1024);
   EXPECT_NO_THROW(c.validate());
 }
 
@@ -165,7 +166,7 @@ TEST(Config, JsonHasEveryField) {
   EXPECT_EQ(j["synchronous"], "full");
   EXPECT_EQ(j["busy_timeout_ms"], 5000);
   EXPECT_EQ(j["wal"], true);
-  EXPECT_EQ(j.size(), 21u);
+  EXPECT_EQ(j.size(), 22u);
 }
 
 }  // namespace
