@@ -9,24 +9,13 @@
 #include <set>
 #include <string>
 
+#include "tools/cli_runner.h"
+
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string output;
-};
+using sluice::testing::CliRun;
 
-CliRun sluice(const std::string& args) {
-  std::string cmd = std::string(SLUICE_CLI_PATH) + " " + args + " 2>&1";
-  CliRun r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliRun sluice(const std::string& args) { return sluice::testing::sluice_cli(args); }
 
 std::filesystem::path scratch(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("sluice-tool-test-" + name);

@@ -1,7 +1,9 @@
-// sluice — the command-line tool: bench now; inspect, checkpoint, backup and serve to come.
+// sluice — the command-line tool: bench, inspect, checkpoint; backup and serve to come.
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_command.h"
+#include "ops/checkpoint_command.h"
+#include "ops/inspect_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -10,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   sluice::bench::add_bench_command(app, exit_code);
+  sluice::ops::add_inspect_command(app, exit_code);
+  sluice::ops::add_checkpoint_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

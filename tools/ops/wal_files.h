@@ -1,0 +1,41 @@
+// What the files of a database say, read without SQLite's help: sizes of the database, -wal and
+// -shm files, WAL frames, the checkpoint position in the shared-memory index, and the
+// filesystem type. Used by `sluice inspect` and `sluice checkpoint`; never writes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sluice/connection.h"
+
+namespace sluice::ops {
+
+// Opens an existing database for an operator command: never creates a file. Throws
+// sluice::Error(CantOpen) naming the path when it does not exist.
+Connection open_existing(const std::string& path, bool read_only);
+
+struct WalFiles {
+  std::int64_t db_bytes = 0;
+  std::int64_t wal_bytes = -1;  // -1 = no -wal file
+  std::int64_t shm_bytes = -1;  // -1 = no -shm file
+  // Frames in the -wal file, from its size (32-byte header, then frames of page_size + 24).
+  std::int64_t wal_frames = 0;
+  // From the -shm index (when present and readable): the last valid frame (mxFrame) and how many
+  // frames a checkpoint has copied back (nBackfill).
+  std::optional<std::uint32_t> index_max_frame;
+  std::optional<std::uint32_t> backfilled_frames;
+};
+
+// Reads sizes and the shared-memory index of `db_path` for a database of `page_size` bytes.
+WalFiles read_wal_files(const std::string& db_path, std::int64_t page_size);
+
+// The filesystem holding `path`: its name ("ext4", "nfs", "fuse", ...) and whether WAL mode is
+// unsafe there (network and FUSE filesystems: no shared memory across hosts).
+struct FilesystemInfo {
+  std::string name;
+  bool wal_unsafe = false;
+};
+FilesystemInfo filesystem_of(const std::string& path);
+
+}  // namespace sluice::ops
