@@ -152,7 +152,22 @@ void Writer::process(detail::Job* list) {
       batch_.push_back(list);
       list = list->next;
     }
+    run_batch_guarded();
+  }
+}
+
+void Writer::run_batch_guarded() noexcept {
+  try {
     run_batch();
+  } catch (...) {
+    // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
+    // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
+    rollback();
+    poison("internal error in the writer thread");
+    outcome_.resize(batch_.size());
+    fail_all(std::make_exception_ptr(
+        Error(ErrorCode::Internal, "writer failed while committing this batch; reopen")));
+    finish_batch();
   }
 }
 

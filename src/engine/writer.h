@@ -61,6 +61,9 @@ class Writer {
   void run() noexcept;
   void process(detail::Job* list);
   void run_batch();
+  // run_batch, failing the whole batch with Internal (and refusing later writes) if anything
+  // unexpected escapes it, so that no caller is left waiting and no exception leaves the thread.
+  void run_batch_guarded() noexcept;
   void run_control(detail::Job& job) noexcept;
   // BEGIN IMMEDIATE with busy backoff. Throws Error(Busy) after busy_timeout_ms.
   void begin_immediate();
