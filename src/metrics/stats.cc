@@ -1,5 +1,9 @@
+// Stats rendering. One list each of counters, gauges and summaries drives both formats; the JSON
+// keys are the Prometheus names without the `sluice_` prefix, so a dashboard and a JSON reader
+// see the same names.
 #include "sluice/stats.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
@@ -98,9 +102,11 @@ std::string Stats::to_prometheus() const {
     for (const auto& [q, field] : quantiles) {
       out << "sluice_" << s.name << "{quantile=\"" << q << "\"} " << s.summary->*field << '\n';
     }
+    // Summary keeps the mean, not the sum; rounding recovers the integer sum exactly while it is
+    // below 2^53.
     out << "sluice_" << s.name << "_sum "
-        << static_cast<std::uint64_t>(s.summary->mean * static_cast<double>(s.summary->count))
-        << "\nsluice_" << s.name << "_count " << s.summary->count << '\n';
+        << std::llround(s.summary->mean * static_cast<double>(s.summary->count)) << "\nsluice_"
+        << s.name << "_count " << s.summary->count << '\n';
   }
   return out.str();
 }
