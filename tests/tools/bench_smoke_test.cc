@@ -31,9 +31,15 @@ TEST(BenchSmoke, TinyRunReportsEveryModeWithoutErrorsForTunedAndSluice) {
                     json_path.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("vs tuned"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("seed 20250101"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tuned effective pragmas:"), std::string::npos) << r.output;
   std::ifstream in(json_path);
   auto j = nlohmann::json::parse(in);
   EXPECT_TRUE(j["machine"].contains("sqlite_version"));
+  EXPECT_FALSE(j["machine"]["sqlite_compile_options"].empty());
+  EXPECT_EQ(j["args"]["seed"], 20250101u);  // the fixed default
+  EXPECT_EQ(j["modes"]["tuned"]["pragmas"]["busy_timeout"], "5000");
+  EXPECT_EQ(j["modes"]["vanilla"]["pragmas"]["busy_timeout"], "0");
   EXPECT_EQ(j["modes"]["tuned"]["pragmas"]["journal_mode"], "wal");
   EXPECT_EQ(j["modes"]["vanilla"]["pragmas"]["journal_mode"], "delete");
   std::set<std::string> seen;
@@ -43,7 +49,13 @@ TEST(BenchSmoke, TinyRunReportsEveryModeWithoutErrorsForTunedAndSluice) {
     if (p["mode"] != "vanilla") {
       EXPECT_EQ(p["error_count"], 0) << key << " " << p.dump();
       EXPECT_GT(p["ops"], 0) << key;
+      EXPECT_EQ(p["pragmas"]["journal_mode"], "wal") << key;
+    } else {
+      // Exactly what vanilla says: SQLite's defaults, and no busy handler.
+      EXPECT_EQ(p["pragmas"]["journal_mode"], "delete") << key;
+      EXPECT_EQ(p["pragmas"]["busy_timeout"], "0") << key;
     }
+    EXPECT_GT(p["read"]["count"].get<int>() + p["write"]["count"].get<int>(), 0) << key;
     if (p["mode"] == "sluice") {
       EXPECT_GT(p["sluice_stats"]["commits_total"], 0);
       EXPECT_GT(p["ratio_to_tuned"], 0);
@@ -65,6 +77,14 @@ TEST(BenchSmoke, BadFlagsNameTheFlagAndWhatIsValid) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--mode"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("vanilla|tuned|sluice"), std::string::npos) << r.output;
+  r = sluice("bench --workers 1,x");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--workers"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 to 1024"), std::string::npos) << r.output;
+  r = sluice("bench --scale 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--scale"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0.0001 to 10"), std::string::npos) << r.output;
   r = sluice("bench --phase sometimes");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--phase"), std::string::npos) << r.output;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -51,10 +53,14 @@ fresh copy of the same database, and prints one table per phase:
 Phases:
   write    empty database without indices; 100,000 single-row inserts (x scale): users, tags,
            posts, user_posts, posts_tags in that order.
-  mixed    seeded database (46,000 rows) with indices; 2^20 reads + 2^17 writes (x scale),
-           every ninth operation a write.
-Workers are threads in a closed loop; each operation is timed from call to result, failed ones
-included. ops/s of each mode is also shown as a ratio to tuned at the same worker count.
+  mixed    seeded database (46,000 rows, not scaled) with indices; 2^20 reads + 2^17 writes
+           (x scale), every ninth operation a write; reads uniform over the four queries.
+Workers are threads in a closed loop: each takes the next operation from a shared counter until
+the phase's count is done. Each operation is timed from call to result, failed ones included;
+rates count successful operations only, and errors are shown by kind with their share. ops/s of
+each mode is also shown as a ratio to tuned at the same worker count. Each run reads its
+pragmas back from a worker's connection and prints them; --json adds the machine, SQLite's
+version and compile options, and (sluice) the library's statistics for every point.
 
 Examples:
   sluice bench                                   quick run of everything (make run)
@@ -75,6 +81,40 @@ fs::path make_template(const BlogWorkload& wl, Phase phase, const fs::path& dir)
   return p;
 }
 
+std::string pragmas_text(const std::map<std::string, std::string>& pragmas) {
+  std::string text;
+  for (const auto& [k, v] : pragmas) text += fmt::format(" {}={}", k, v);
+  return text;
+}
+
+nlohmann::json args_json(const Options& o) {
+  std::vector<std::string> modes, phases;
+  for (Mode m : o.modes) modes.push_back(to_string(m));
+  for (Phase p : o.phases) phases.push_back(to_string(p));
+  return {{"workload", o.workload},
+          {"modes", modes},
+          {"phases", phases},
+          {"workers", o.workers},
+          {"seed", o.seed},
+          {"scale", o.scale},
+          {"sync", o.sync_full ? "full" : "normal"},
+          {"dir", o.dir},
+          {"json", o.json_path}};
+}
+
+nlohmann::json workload_json(const BlogWorkload& wl) {
+  const SeedCounts& c = wl.seed_counts();
+  return {{"write_phase_ops", wl.total_ops(Phase::Write)},
+          {"mixed_phase_ops", wl.total_ops(Phase::Mixed)},
+          {"mixed_phase_writes_every", 9},
+          {"seeded_rows",
+           {{"users", c.users},
+            {"tags", c.tags},
+            {"posts", c.posts},
+            {"user_posts", c.user_posts},
+            {"posts_tags", c.posts_tags}}}};
+}
+
 int run(const Options& o) {
   BlogWorkload wl(o.seed, o.scale);
   fs::create_directories(o.dir);
@@ -90,37 +130,40 @@ int run(const Options& o) {
     Connection c = Connection::open(templates.begin()->second.string());
     report["machine"] = machine_facts(c);
   }
-  report["args"] = {{"workload", o.workload}, {"seed", o.seed},
-                    {"scale", o.scale},       {"sync", o.sync_full ? "full" : "normal"},
-                    {"workers", o.workers},   {"dir", o.dir}};
+  report["args"] = args_json(o);
+  report["workload"] = workload_json(wl);
 
   const fs::path run_path = fs::path(o.dir) / "run.db";
   const int total = static_cast<int>(o.phases.size() * o.workers.size() * o.modes.size());
   int done = 0;
   std::vector<PointResult> results;
-  std::map<std::string, bool> described;
+  // Every run reads its pragmas back from a worker's own connection (sluice: the Database). The
+  // first run of a mode prints them; a later run prints again only if it got different ones.
+  std::map<Mode, std::map<std::string, std::string>> printed;
   for (Phase phase : o.phases) {
     for (int workers : o.workers) {
       for (Mode mode : o.modes) {
         remove_db(run_path);
         fs::copy_file(templates[phase], run_path);
         auto driver = make_driver(mode, run_path.string(), o.sync_full);
-        if (!described[to_string(mode)]) {
-          described[to_string(mode)] = true;
-          auto pragmas = driver->effective_pragmas();
-          std::string text;
-          for (const auto& [k, v] : pragmas) text += fmt::format(" {}={}", k, v);
-          fmt::print("  {} effective pragmas:{}\n", to_string(mode), text);
+        PointResult r = run_point(*driver, wl, phase, mode, workers, o.seed);
+        if (auto it = printed.find(mode); it == printed.end()) {
+          fmt::print("  {} effective pragmas:{}\n", to_string(mode), pragmas_text(r.pragmas));
+          printed[mode] = r.pragmas;
           report["modes"][to_string(mode)] = {
-              {"pragmas", pragmas}, {"config", nlohmann::json::parse(driver->config_json())}};
+              {"pragmas", r.pragmas}, {"config", nlohmann::json::parse(driver->config_json())}};
+        } else if (it->second != r.pragmas) {
+          fmt::print("  {} {} phase, {} workers, ran with different pragmas:{}\n", to_string(mode),
+                     to_string(phase), workers, pragmas_text(r.pragmas));
         }
-        results.push_back(run_point(*driver, wl, phase, mode, workers, o.seed));
         driver.reset();
+        results.push_back(std::move(r));
         fmt::print(stderr, "{}\n", progress_line(results.back(), ++done, total));
       }
     }
   }
   remove_db(run_path);
+  for (const auto& [phase, path] : templates) remove_db(path);
   for (Phase phase : o.phases) print_table(stdout, phase, results);
 
   if (!o.json_path.empty()) {
@@ -131,6 +174,52 @@ int run(const Options& o) {
     fmt::print("\nwrote {}\n", o.json_path);
   }
   return 0;
+}
+
+// --workers: each comma-separated value a whole number from 1 to kMaxWorkers.
+constexpr int kMaxWorkers = 1024;
+CLI::Validator worker_count_validator() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        int n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec == std::errc() && end == v.data() + v.size() && n >= 1 && n <= kMaxWorkers) {
+          return "";
+        }
+        return fmt::format(
+            "\"{}\" is not a worker count; valid: whole numbers 1 to {}, "
+            "comma-separated (e.g. 1,8,64)",
+            v, kMaxWorkers);
+      },
+      fmt::format("INT in 1..{}", kMaxWorkers), "");
+}
+
+// --scale: a number in [kMinScale, kMaxScale].
+constexpr double kMinScale = 0.0001, kMaxScale = 10;
+CLI::Validator scale_validator() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        double x = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+        if (ec == std::errc() && end == v.data() + v.size() && x >= kMinScale && x <= kMaxScale) {
+          return "";
+        }
+        return fmt::format(
+            "\"{}\" is not a valid scale; valid: {} to {} (1 = the article's full "
+            "size, {} = the quick default)",
+            v, kMinScale, kMaxScale, Options{}.scale);
+      },
+      fmt::format("FLOAT in {}..{}", kMinScale, kMaxScale), "");
+}
+
+// Removes repeats, keeping the first occurrence's place.
+template <class T>
+std::vector<T> unique_in_order(const std::vector<T>& in) {
+  std::vector<T> out;
+  for (const T& v : in) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+  return out;
 }
 
 template <class T>
@@ -163,7 +252,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--workers", opts->workers, "Worker thread counts, comma-separated (1..1024)")
       ->delimiter(',')
-      ->check(CLI::Range(1, 1024))
+      ->check(worker_count_validator())
       ->capture_default_str();
   cmd->add_option("--phase", *phase, "write | mixed | both")
       ->check(CLI::IsMember({"write", "mixed", "both"}))
@@ -172,10 +261,17 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"normal", "full"}))
       ->capture_default_str();
   cmd->add_option("--scale", opts->scale,
-                  "Fraction of the article's operation counts (1 = full size)")
-      ->check(CLI::Range(0.0001, 10.0))
+                  "Fraction of the article's operation counts (1 = full size; the seeded rows "
+                  "are not scaled)")
+      ->check(scale_validator())
       ->capture_default_str();
   cmd->add_option("--seed", opts->seed, "RNG seed (printed; runs with one seed repeat)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            if (!v.empty() && v[0] == '-') return "\"" + v + "\" is negative; valid: 0 to 2^64-1";
+            return "";
+          },
+          "", ""))
       ->capture_default_str();
   cmd->add_option("--dir", opts->dir, "Directory for the benchmark's database files")
       ->capture_default_str();
@@ -188,7 +284,14 @@ void add_bench_command(CLI::App& app, int& exit_code) {
           "--mode", m,
           {{"vanilla", Mode::Vanilla}, {"tuned", Mode::Tuned}, {"sluice", Mode::Sluice}}));
     }
-    if (opts->workers.empty()) throw CLI::ValidationError("--workers", "needs at least one count");
+    if (opts->modes.empty()) {
+      throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");
+    }
+    opts->modes = unique_in_order(opts->modes);
+    if (opts->workers.empty()) {
+      throw CLI::ValidationError("--workers", "needs at least one count (1 to 1024)");
+    }
+    opts->workers = unique_in_order(opts->workers);
     opts->phases.clear();
     if (*phase != "mixed") opts->phases.push_back(Phase::Write);
     if (*phase != "write") opts->phases.push_back(Phase::Mixed);

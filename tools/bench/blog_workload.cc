@@ -298,10 +298,18 @@ Op BlogWorkload::op(Phase phase, std::int64_t i, std::mt19937_64& rng) const {
 }
 
 std::int64_t consume(Query& q) {
+  const Statement& st = q.statement();
   std::int64_t rows = 0;
   while (q.next()) {
     ++rows;
-    for (int c = 0; c < q.column_count(); ++c) (void)q.get<std::string_view>(c);
+    // Each column by its own type: reading an INTEGER as text would make SQLite format it.
+    for (int c = 0; c < st.column_count(); ++c) {
+      if (st.column_type(c) == ColumnType::Integer) {
+        (void)st.column_int64(c);
+      } else {
+        (void)st.column_text(c);
+      }
+    }
   }
   return rows;
 }

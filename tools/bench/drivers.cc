@@ -53,14 +53,6 @@ class ConnectionDriver final : public Driver {
     return w;
   }
 
-  std::map<std::string, std::string> effective_pragmas() override {
-    Connection c = Connection::open(path_);
-    for (const auto& [name, value] : pragma_list()) c.pragma(name + "=" + value);
-    std::map<std::string, std::string> out;
-    for (const char* name : kPragmaNames) out[name] = c.pragma(name);
-    return out;
-  }
-
   std::string config_json() const override {
     nlohmann::json j = pragmas();
     j["writes"] = tuned_ ? "BEGIN IMMEDIATE; INSERT; COMMIT" : "autocommit INSERT";
@@ -87,6 +79,11 @@ class ConnectionDriver final : public Driver {
         if (conn.in_transaction()) conn.exec("ROLLBACK");
         throw;
       }
+    }
+    std::map<std::string, std::string> effective_pragmas() override {
+      std::map<std::string, std::string> out;
+      for (const char* name : kPragmaNames) out[name] = conn.pragma(name);
+      return out;
     }
     Connection conn;
     bool immediate;
@@ -126,9 +123,6 @@ class SluiceDriver final : public Driver {
   }
 
   std::unique_ptr<Worker> make_worker() override { return std::make_unique<DbWorker>(db_); }
-  std::map<std::string, std::string> effective_pragmas() override {
-    return db_.effective_pragmas();
-  }
   std::string config_json() const override { return db_.config().to_json(); }
   std::string stats_json() override { return db_.stats().to_json(); }
 
@@ -144,6 +138,9 @@ class SluiceDriver final : public Driver {
         with_params(op,
                     [&](const char* sql, const auto&... args) { return tx.exec(sql, args...); });
       });
+    }
+    std::map<std::string, std::string> effective_pragmas() override {
+      return db.effective_pragmas();
     }
     Database& db;
   };

@@ -16,11 +16,15 @@
 namespace sluice::bench {
 
 // One worker thread's handle. Each call runs one operation as a caller would and throws
-// sluice::Error on failure.
+// sluice::Error on failure. Used by one thread at a time.
 class Worker {
  public:
   virtual ~Worker() = default;
   virtual void run(const Op& op) = 0;
+  // The settings this worker actually runs with, read back from the database (for vanilla and
+  // tuned with PRAGMA on the worker's own connection), so a run that did not get the pragmas it
+  // asked for shows it.
+  virtual std::map<std::string, std::string> effective_pragmas() = 0;
 };
 
 class Driver {
@@ -28,8 +32,6 @@ class Driver {
   virtual ~Driver() = default;
   // Opens whatever a worker needs (its own connection, or nothing). Called before timing starts.
   virtual std::unique_ptr<Worker> make_worker() = 0;
-  // The settings as read back from the database, printed before each run.
-  virtual std::map<std::string, std::string> effective_pragmas() = 0;
   // The configuration as JSON (for --json).
   virtual std::string config_json() const = 0;
   // Library statistics after the run, as JSON ("" when not Sluice).

@@ -2,24 +2,35 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace sluice::bench {
 namespace {
 
+// "0", or each kind with its count and its share of the operations attempted, e.g.
+// "busy 996 (99.6%)": a mode whose failures are fast can show a high ops/s, and this says why.
 std::string errors_text(const PointResult& r) {
   if (r.errors.empty()) return "0";
+  const double attempted = static_cast<double>(std::max<std::int64_t>(1, r.attempted()));
   std::string s;
   for (const auto& [kind, n] : r.errors) {
-    if (!s.empty()) s += ",";
-    s += fmt::format("{} {}", kind, n);
+    if (!s.empty()) s += ", ";
+    s += fmt::format("{} {} ({:.1f}%)", kind, n, 100.0 * static_cast<double>(n) / attempted);
   }
   return s;
 }
 
+// Three significant-ish digits, so a column of 5 s tails stays as narrow as one of 50 µs.
+std::string ms(double v) {
+  if (v < 10) return fmt::format("{:.2f}", v);
+  if (v < 100) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.0f}", v);
+}
+
 std::string lat(const Latency& l) {
   if (l.count == 0) return "-";
-  return fmt::format("{:.2f}/{:.2f}/{:.2f}/{:.1f}", l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms);
+  return fmt::format("{}/{}/{}/{}", ms(l.p50_ms), ms(l.p99_ms), ms(l.p999_ms), ms(l.max_ms));
 }
 
 nlohmann::json latency_json(const Latency& l) {
@@ -44,7 +55,7 @@ double ratio_to_tuned(const PointResult& r, const std::vector<PointResult>& all)
 
 std::string progress_line(const PointResult& r, int done, int total) {
   return fmt::format(
-      "[{}/{}] {} {} {} workers: {:.0f} ops/s, write p99 {:.2f} ms, errors {} ({:.1f} s)", done,
+      "[{}/{}] {} {} {} workers: {:.0f} ops/s, write p99 {:.2f} ms, errors {} ({:.2f} s)", done,
       total, to_string(r.phase), to_string(r.mode), r.workers, r.ops_per_s(), r.write.p99_ms,
       errors_text(r), r.seconds);
 }
@@ -83,7 +94,8 @@ nlohmann::json point_json(const PointResult& r, double ratio) {
                       {"errors", r.errors},
                       {"error_count", r.error_count()},
                       {"read_errors", r.read_errors},
-                      {"write_errors", r.write_errors}};
+                      {"write_errors", r.write_errors},
+                      {"pragmas", r.pragmas}};
   if (ratio >= 0) j["ratio_to_tuned"] = ratio;
   if (!r.stats_json.empty()) j["sluice_stats"] = nlohmann::json::parse(r.stats_json);
   return j;

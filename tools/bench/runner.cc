@@ -13,7 +13,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct WorkerLog {
+// One per worker thread, written only by it. Aligned so that neighbouring workers' vector ends
+// (written on every operation) never share a cache line.
+struct alignas(128) WorkerLog {
   std::vector<std::uint32_t> read_us;
   std::vector<std::uint32_t> write_us;
   std::map<std::string, std::int64_t> errors;
@@ -26,13 +28,15 @@ Latency summarize(std::vector<std::uint32_t>& us) {
   l.count = static_cast<std::int64_t>(us.size());
   if (us.empty()) return l;
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) {
-    std::size_t rank = static_cast<std::size_t>(q * static_cast<double>(us.size()));
-    return static_cast<double>(us[std::min(rank, us.size() - 1)]) / 1000.0;
+  // Nearest rank, in integers so 0.99 * n has no rounding error: the smallest sample with at
+  // least num/den of all samples at or below it.
+  auto at = [&](std::size_t num, std::size_t den) {
+    std::size_t rank = (num * us.size() + den - 1) / den;
+    return static_cast<double>(us[std::clamp<std::size_t>(rank, 1, us.size()) - 1]) / 1000.0;
   };
-  l.p50_ms = at(0.50);
-  l.p99_ms = at(0.99);
-  l.p999_ms = at(0.999);
+  l.p50_ms = at(50, 100);
+  l.p99_ms = at(99, 100);
+  l.p999_ms = at(999, 1000);
   l.max_ms = static_cast<double>(us.back()) / 1000.0;
   return l;
 }
@@ -50,6 +54,8 @@ PointResult run_point(Driver& driver, const BlogWorkload& workload, Phase phase,
   const std::int64_t total = workload.total_ops(phase);
   std::vector<std::unique_ptr<Worker>> handles;
   for (int w = 0; w < workers; ++w) handles.push_back(driver.make_worker());
+  PointResult r;
+  r.pragmas = handles.front()->effective_pragmas();
   std::vector<WorkerLog> logs(static_cast<std::size_t>(workers));
   for (auto& log : logs) {
     log.read_us.reserve(static_cast<std::size_t>(total / workers + 16));
@@ -89,7 +95,6 @@ PointResult run_point(Driver& driver, const BlogWorkload& workload, Phase phase,
   const auto end = Clock::now();
   handles.clear();
 
-  PointResult r;
   r.phase = phase;
   r.mode = mode;
   r.workers = workers;

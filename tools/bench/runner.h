@@ -11,7 +11,8 @@
 
 namespace sluice::bench {
 
-// Exact latency percentiles (ms) over every operation of a kind, failed ones included.
+// Exact latency percentiles (ms, nearest rank over µs samples) over every operation of a kind,
+// failed ones included.
 struct Latency {
   std::int64_t count = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
@@ -32,7 +33,10 @@ struct PointResult {
   std::int64_t read_errors = 0;
   std::int64_t write_errors = 0;
   std::string stats_json;  // sluice only
+  // Read back from the first worker's connection (or the Database) before the run started.
+  std::map<std::string, std::string> pragmas;
 
+  std::int64_t attempted() const { return ops + error_count(); }
   double ops_per_s() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
   double reads_per_s() const { return seconds > 0 ? static_cast<double>(reads) / seconds : 0; }
   double writes_per_s() const { return seconds > 0 ? static_cast<double>(writes) / seconds : 0; }
