@@ -106,6 +106,28 @@ struct Config {
   // being empty ends the batch). Useful with synchronous=FULL. Range 0..1,000,000.
   int commit_delay_us = 0;
 
+  // --- many processes and checkpoints -----------------------------------------------------------
+
+  // true: writers of every Sluice process on this database take turns through a process-shared
+  // writer lock in the side file `<path>-sluice` (created beside the database), which also holds
+  // the checkpointer lease and each process's live counters (`sluice inspect` shows them).
+  // false: in-process coordination only; other processes meet SQLite's busy handling.
+  bool coordinate_processes = true;
+  // Checkpoint after this long without reaching checkpoint_pages (ms) when the WAL holds frames
+  // not yet copied back, so an idle database's WAL empties. Range 10..3,600,000. Source: design.
+  int checkpoint_idle_ms = 1000;
+  // 0 = commits never checkpoint (the checkpointer thread does, off the commit path). N > 0 =
+  // SQLite's own behaviour: the COMMIT that takes the WAL past N pages runs a PASSIVE checkpoint
+  // itself (SQLite's default wal_autocheckpoint is 1000, sqlite.org/pragma.html); no
+  // checkpointer thread. Only for comparison (`sluice bench --mode sluice-inline-ckpt`): it
+  // puts every checkpoint's cost into some caller's write latency. Range 0..10^7.
+  int commit_autocheckpoint_pages = 0;
+  // A read holding its transaction longer than this (ms) pins the WAL (no checkpoint can pass
+  // its snapshot): it is counted in Stats::long_reads and its SQL reported in
+  // Stats::long_read_sql; Stats::oldest_read_ms shows the oldest open read now. 0 = no check.
+  // Range 0..86,400,000. Source: design (blog reads take < 10 ms; 10 s is certainly a leak).
+  int max_read_txn_ms = 10000;
+
   // The production profile: exactly the defaults above.
   static Config production();
 

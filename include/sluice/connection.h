@@ -91,6 +91,10 @@ class Connection {
   bool read_only() const noexcept;
   const std::string& path() const noexcept;
 
+  // The SQL of the last query()/exec()/prepare_query() on this connection ("" before any): what
+  // a long-running read was doing, for Stats::long_read_sql.
+  const std::string& last_sql() const noexcept;
+
   // Statement-cache figures: statements held, and how many prepares it has done (misses).
   std::size_t statement_cache_size() const noexcept;
   std::uint64_t statements_prepared() const noexcept;

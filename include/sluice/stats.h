@@ -36,13 +36,30 @@ struct Stats {
   std::uint64_t reads_failed = 0;
   std::uint64_t checkpoints = 0;               // checkpoints run (any mode)
   std::uint64_t checkpoint_pages_written = 0;  // WAL frames copied back into the database
+  // Checkpoints by mode (PASSIVE includes the checkpointer's bulk passes and tails).
+  std::uint64_t checkpoints_passive = 0;
+  std::uint64_t checkpoints_full = 0;
+  std::uint64_t checkpoints_restart = 0;
+  std::uint64_t checkpoints_truncate = 0;
+  std::uint64_t checkpoints_busy = 0;  // ended with frames left (readers pinned the WAL)
+  std::uint64_t lease_takeovers = 0;   // checkpointer lease taken from a dead process
+  std::uint64_t lock_recoveries = 0;   // writer lock taken after its holder died
+  std::uint64_t long_reads = 0;        // reads that held a transaction over max_read_txn_ms
 
   // --- gauges (now) ---
-  std::uint64_t queue_depth = 0;     // write jobs queued, not yet taken by the writer
-  std::uint64_t readers_in_use = 0;  // pooled read connections leased
-  std::uint64_t readers_total = 0;   // pool size
-  std::uint64_t wal_frames = 0;      // WAL frames after the last commit (pages)
-  bool writes_refused = false;       // poisoned by an error of unknown outcome
+  std::uint64_t queue_depth = 0;         // write jobs queued, not yet taken by the writer
+  std::uint64_t readers_in_use = 0;      // pooled read connections leased
+  std::uint64_t readers_total = 0;       // pool size
+  std::uint64_t wal_frames = 0;          // WAL frames after the last commit (pages)
+  std::uint64_t wal_bytes = 0;           // size of the -wal file now
+  std::uint64_t oldest_read_ms = 0;      // age of the oldest read transaction open now (0 = none)
+  std::uint64_t processes_attached = 0;  // Sluice Databases attached to this file (side file)
+  bool checkpointer_active = false;      // this Database holds the checkpointer lease
+  bool writes_refused = false;           // poisoned by an error of unknown outcome
+  // SQL of the last read that held its transaction over max_read_txn_ms ("" = none), with its
+  // age (ms): the read that pinned the WAL.
+  std::string long_read_sql;
+  std::uint64_t long_read_ms = 0;
 
   // --- histograms ---
   Summary queue_wait_us;  // submission → the writer takes the job
@@ -53,6 +70,7 @@ struct Stats {
   Summary pool_wait_us;   // waiting for a free reader
   Summary batch_jobs;     // jobs per committed batch
   Summary checkpoint_us;  // duration of each checkpoint
+  Summary lock_wait_us;   // the writer waiting for the cross-process writer lock, per batch
 
   // The whole snapshot as one JSON object.
   std::string to_json() const;

@@ -44,6 +44,8 @@ CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_
   if (r.wal_frames < 0) r.wal_frames = 0;  // -1: not in WAL mode
   if (r.checkpointed_frames < 0) r.checkpointed_frames = 0;
   EngineMetrics::bump(metrics.checkpoints);
+  EngineMetrics::bump(metrics.checkpoints_by_mode[static_cast<int>(mode)]);
+  if (r.busy) EngineMetrics::bump(metrics.checkpoints_busy);
   EngineMetrics::bump(metrics.checkpoint_pages_written,
                       static_cast<std::uint64_t>(r.checkpointed_frames));
   metrics.checkpoint_us.record(micros_between(start, end));

@@ -1,15 +1,25 @@
 #include "engine/checkpointer.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <climits>
+
+#include "coord/robust_mutex.h"
 #include "engine/checkpoint.h"
+#include "engine/clock.h"
+#include "engine/futex.h"
 
 namespace sluice::engine {
 
-Checkpointer::Checkpointer(const Config& config, EngineMetrics& metrics)
+Checkpointer::Checkpointer(const Config& config, EngineMetrics& metrics, coord::SideFile& side,
+                           coord::WriterLock& lock)
     : config_(config),
       metrics_(metrics),
-      threshold_(static_cast<std::uint64_t>(config.checkpoint_pages)) {
+      side_(side),
+      state_(side.layout().checkpoint),
+      lock_(lock) {
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadWrite;
   options.vfs = config.vfs;
@@ -25,55 +35,130 @@ void Checkpointer::start() {
 }
 
 void Checkpointer::stop() noexcept {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_one();
+  stop_.store(true, std::memory_order_seq_cst);
+  state_.signal.fetch_add(1, std::memory_order_release);
+  futex::wake_shared(state_.signal, INT_MAX);
   if (thread_.joinable()) thread_.join();
   conn_.reset();
 }
 
+std::uint64_t Checkpointer::threshold() const noexcept {
+  const std::uint64_t t = state_.threshold.load(std::memory_order_relaxed);
+  return t != 0 ? t : static_cast<std::uint64_t>(config_.checkpoint_pages);
+}
+
 void Checkpointer::note_wal_frames(std::uint64_t frames) noexcept {
-  frames_.store(frames, std::memory_order_relaxed);
-  // While the writer's tail is pending, a bulk checkpoint would hold SQLite's checkpoint lock
-  // and make the tail fail with SQLITE_BUSY: the WAL would never restart.
-  if (frames < threshold_.load(std::memory_order_relaxed) ||
-      tail_wanted_.load(std::memory_order_acquire)) {
+  state_.wal_frames.store(frames, std::memory_order_seq_cst);
+  if (frames < threshold() || state_.wanted.load(std::memory_order_seq_cst) != 0 ||
+      state_.wanted.exchange(1, std::memory_order_seq_cst) != 0) {
     return;
   }
-  {
-    std::lock_guard lock(mu_);
-    if (wanted_) return;
-    wanted_ = true;
-  }
-  cv_.notify_one();
+  state_.signal.fetch_add(1, std::memory_order_release);
+  futex::wake_shared(state_.signal, 1);
 }
 
 void Checkpointer::run() noexcept {
   pthread_setname_np(pthread_self(), "sluice-ckpt");
-  const auto pages = static_cast<std::uint64_t>(config_.checkpoint_pages);
+  if (!take_lease()) return;
+  serve();
+  release_lease();
+}
+
+bool Checkpointer::take_lease() noexcept {
+  coord::SideLayout& l = side_.layout();
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || wanted_; });
-      if (stop_) return;
-      wanted_ = false;
-    }
+    if (stop_.load(std::memory_order_acquire)) return false;
+    coord::LockResult r;
     try {
-      CheckpointResult r =
-          run_checkpoint(*conn_, CheckpointMode::Passive, config_.busy_timeout_ms, metrics_);
-      const bool complete = !r.busy;
-      // Complete: start again at checkpoint_pages (the writer restarts the WAL from its
-      // beginning). Readers pinned part of it: wait for it to grow by another half.
-      threshold_.store(complete ? pages : static_cast<std::uint64_t>(r.wal_frames) + pages / 2,
-                       std::memory_order_relaxed);
-      tail_wanted_.store(true, std::memory_order_release);
+      r = coord::lock_robust_mutex(l.checkpoint_lease,
+                                   now_ns() + std::int64_t{kLeaseRetryMs} * 1'000'000);
     } catch (const Error&) {
-      // A failed PASSIVE checkpoint loses nothing; try again after more growth.
-      threshold_.store(frames_.load(std::memory_order_relaxed) + pages / 2,
-                       std::memory_order_relaxed);
+      return false;  // unrecoverable lease: the other processes' checkpointers carry on
     }
+    if (r == coord::LockResult::TimedOut) continue;
+    if (r == coord::LockResult::AcquiredOwnerDied) {
+      state_.lease_takeovers.fetch_add(1, std::memory_order_relaxed);
+      EngineMetrics::bump(metrics_.lease_takeovers);
+    }
+    break;
+  }
+  l.lease_pid.store(getpid(), std::memory_order_relaxed);
+  if (coord::ProcessSlot* s = side_.slot()) s->is_checkpointer.store(1, std::memory_order_relaxed);
+  active_.store(true, std::memory_order_relaxed);
+  return true;
+}
+
+void Checkpointer::release_lease() noexcept {
+  active_.store(false, std::memory_order_relaxed);
+  if (coord::ProcessSlot* s = side_.slot()) s->is_checkpointer.store(0, std::memory_order_relaxed);
+  side_.layout().lease_pid.store(0, std::memory_order_relaxed);
+  coord::unlock_robust_mutex(side_.layout().checkpoint_lease);
+}
+
+void Checkpointer::serve() noexcept {
+  const std::int64_t idle_ns = std::int64_t{config_.checkpoint_idle_ms} * 1'000'000;
+  // Frames committed while no checkpointer was active (or before a takeover) are due now.
+  cycle();
+  for (;;) {
+    const std::uint32_t seen = state_.signal.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    // Clear the request, then look at the WAL (both seq_cst, as note_wal_frames' store and
+    // exchange): either we see a writer's frames here or that writer sees wanted == 0 and wakes
+    // us — no wake-up is lost.
+    state_.wanted.store(0, std::memory_order_seq_cst);
+    std::uint64_t frames = state_.wal_frames.load(std::memory_order_seq_cst);
+    bool due = frames >= threshold() && frames != frames_at_last_complete_;
+    if (!due) {
+      if (futex::wait_shared(state_.signal, seen, idle_ns)) continue;  // woken: look again
+      if (stop_.load(std::memory_order_acquire)) return;
+      // Idle: copy back what was committed since the last complete checkpoint, and free the
+      // slots of processes that died.
+      side_.reap_dead();
+      frames = state_.wal_frames.load(std::memory_order_relaxed);
+      due = frames > 0 && frames != frames_at_last_complete_;
+    }
+    if (due) cycle();
+  }
+}
+
+void Checkpointer::cycle() noexcept {
+  const auto pages = static_cast<std::uint64_t>(config_.checkpoint_pages);
+  CheckpointResult bulk;
+  try {
+    bulk = run_checkpoint(*conn_, CheckpointMode::Passive, 0, metrics_);
+  } catch (const Error&) {
+    // A failed PASSIVE checkpoint loses nothing; try again after more growth.
+    state_.threshold.store(state_.wal_frames.load(std::memory_order_relaxed) + pages / 2,
+                           std::memory_order_relaxed);
+    return;
+  }
+  const auto frames = static_cast<std::uint64_t>(bulk.wal_frames);
+  const CheckpointMode mode = frames >= 3 * pages   ? CheckpointMode::Truncate
+                              : frames >= 2 * pages ? CheckpointMode::Restart
+                                                    : CheckpointMode::Passive;
+  CheckpointResult tail;
+  tail.busy = true;
+  try {
+    lock_.acquire(now_ns() + std::int64_t{kTailLockWaitMs} * 1'000'000, config_.path);
+    try {
+      tail =
+          run_checkpoint(*conn_, mode, std::min(config_.busy_timeout_ms, kRestartWaitMs), metrics_);
+    } catch (const Error&) {
+      tail.busy = true;
+    }
+    lock_.release();
+  } catch (const Error&) {
+    // The writer lock stayed busy: the next cycle tries again.
+  }
+  state_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  if (!tail.busy) {
+    frames_at_last_complete_ = state_.wal_frames.load(std::memory_order_relaxed);
+    state_.threshold.store(pages, std::memory_order_relaxed);
+  } else {
+    // Readers pinned part of the WAL: wait for it to grow by another half of checkpoint_pages.
+    state_.threshold.store(
+        std::max(frames, static_cast<std::uint64_t>(tail.wal_frames)) + pages / 2,
+        std::memory_order_relaxed);
   }
 }
 

@@ -1,35 +1,37 @@
 // Checkpointer: runs WAL checkpoints on its own thread and connection, so that no COMMIT and no
-// write job ever waits for one.
+// write job ever waits for one. One per Database; across processes only one is active at a time.
 //
-// The writer reports the WAL's size after every commit (note_wal_frames); when it reaches the
-// threshold the checkpointer wakes and runs PASSIVE, which copies every frame no reader still
-// needs and never waits. Hysteresis: if readers pinned part of the WAL (the checkpoint could not
-// copy everything), the next attempt waits until the WAL has grown by another half of
-// checkpoint_pages — otherwise a WAL held by readers would be re-checkpointed after every commit
-// (measured: 435 attempts of up to 31 ms in one 16-worker mixed run when this ran on the writer).
+// The lease. Every Database's checkpointer first takes the checkpointer lease, a robust
+// process-shared mutex in the side file; the others wait for it in the kernel. When the active
+// one's process dies (SIGKILL included) the kernel releases the lease and a waiting checkpointer
+// of another process takes over at once.
 //
-// Why the writer still runs a short checkpoint: SQLite restarts the WAL from its beginning only
-// when a write transaction starts after *every* frame was copied back. With a writer that keeps
-// committing while another connection checkpoints, that moment never comes and the WAL grows
-// without bound. So the checkpointer does the bulk copy (thousands of pages, tens of ms) off the
-// commit path, then asks the writer for the tail: a PASSIVE checkpoint between two batches that
-// copies only the frames committed meanwhile (~1 ms), after which the next BEGIN IMMEDIATE
-// restarts the WAL. Readers that keep a read transaction open all the time (many workers on a
-// small pool) pin the WAL so that PASSIVE never finishes: once the WAL passes
-// 2 x checkpoint_pages the tail escalates to RESTART, which waits (at most kRestartWaitMs) for
-// the readers of old snapshots only — new readers read from the database file.
+// When. Writers of every process report the WAL's size after each commit (note_wal_frames, into
+// the side file); when it reaches the threshold they wake the active checkpointer with one futex
+// wake. It also runs after checkpoint_idle_ms without a wake-up if frames were committed since
+// its last complete checkpoint, so an idle database's WAL empties.
 //
-// Thread-safety: note_wal_frames()/take_tail_request() from the writer; start()/stop() from the
-// owner.
+// How. A cycle is a bulk PASSIVE checkpoint (copies every frame no reader still needs, never
+// waits, tens of ms for thousands of pages) without any lock, then a short tail under the
+// cross-process writer lock: with no Sluice writer appending meanwhile, the tail copies the
+// frames committed during the bulk pass (~1 ms) and completes, and the next BEGIN IMMEDIATE of
+// any process restarts the WAL from its beginning. Without the tail, a WAL under continuous
+// writes never restarts and grows without bound. Readers that keep a read transaction open all
+// the time pin the WAL so that PASSIVE never completes: past 2 x checkpoint_pages the tail
+// escalates to RESTART, past 3 x to TRUNCATE, each waiting at most kRestartWaitMs for readers of
+// old snapshots (new readers read from the database file). Hysteresis: when readers kept part
+// of the WAL, the next cycle waits until the WAL has grown by another half of checkpoint_pages.
+//
+// Thread-safety: note_wal_frames() from writer threads; start()/stop() from the owner.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "coord/side_file.h"
+#include "coord/writer_lock.h"
 #include "engine/engine_metrics.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
@@ -41,49 +43,51 @@ class Checkpointer {
  public:
   // Opens its own read-write connection to config.path (wal_autocheckpoint=0).
   // Throws Error as Connection::open does.
-  Checkpointer(const Config& config, EngineMetrics& metrics);
+  Checkpointer(const Config& config, EngineMetrics& metrics, coord::SideFile& side,
+               coord::WriterLock& lock);
   ~Checkpointer();  // stop(); never throws
 
   void start();
+  // Stops the thread (releasing the lease). A standby checkpointer notices within
+  // kLeaseRetryMs.
   void stop() noexcept;
 
-  // Writer, after a commit: the WAL now holds `frames` frames. Cheap unless it crosses the
-  // threshold (then one condition-variable notify).
+  // Writer, after a commit: the WAL now holds `frames` frames. One relaxed store unless it
+  // crosses the threshold (then one futex wake for the whole crossing).
   void note_wal_frames(std::uint64_t frames) noexcept;
-  // Writer, between batches: once after each bulk checkpoint, the mode of the tail to run now
-  // (PASSIVE, or RESTART when readers kept the WAL past 2 x checkpoint_pages); nullopt
-  // otherwise.
-  std::optional<CheckpointMode> take_tail_request() noexcept {
-    if (!tail_wanted_.load(std::memory_order_relaxed) ||
-        !tail_wanted_.exchange(false, std::memory_order_acquire)) {
-      return std::nullopt;
-    }
-    return frames_.load(std::memory_order_relaxed) >=
-                   2 * static_cast<std::uint64_t>(config_.checkpoint_pages)
-               ? CheckpointMode::Restart
-               : CheckpointMode::Passive;
-  }
-  // Longest wait of a RESTART tail for readers of old snapshots (ms). Source: design — blog
-  // reads take ≤ tens of ms; a longer read keeps the WAL and is the reader's cost to see.
+
+  // True while this Database's checkpointer holds the lease.
+  bool active() const noexcept { return active_.load(std::memory_order_relaxed); }
+
+  // Longest wait of a RESTART/TRUNCATE tail for readers of old snapshots (ms). Source: design —
+  // blog reads take ≤ tens of ms; a longer read keeps the WAL and is the reader's cost to see.
   static constexpr int kRestartWaitMs = 50;
+  // Longest wait of a tail for the writer lock (ms); a tail that cannot get it is skipped.
+  static constexpr int kTailLockWaitMs = 100;
+  // How often a standby checkpointer looks up from waiting for the lease to see stop() (ms).
+  static constexpr int kLeaseRetryMs = 100;
 
  private:
   void run() noexcept;
+  bool take_lease() noexcept;  // false when stopped first
+  void release_lease() noexcept;
+  void serve() noexcept;
+  void cycle() noexcept;
+  std::uint64_t threshold() const noexcept;
 
   // Constant after construction.
   const Config config_;
   EngineMetrics& metrics_;
+  coord::SideFile& side_;
+  coord::CheckpointState& state_;
+  coord::WriterLock& lock_;
   std::optional<Connection> conn_;
 
-  // Frames at which the next checkpoint starts; written by the checkpointer thread.
-  std::atomic<std::uint64_t> threshold_;
-  std::atomic<std::uint64_t> frames_{0};
-  std::atomic<bool> tail_wanted_{false};
+  // Checkpointer-thread state.
+  std::uint64_t frames_at_last_complete_ = 0;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool wanted_ = false;  // guarded by mu_
-  bool stop_ = false;    // guarded by mu_
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> active_{false};
   std::thread thread_;
 };
 

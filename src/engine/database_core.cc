@@ -1,5 +1,8 @@
 #include "engine/database_core.h"
 
+#include <sys/stat.h>
+
+#include "coord/fork_guard.h"
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
 #include "engine/malloc_tuning.h"
@@ -17,6 +20,7 @@ Config validated(Config config) {
 
 DatabaseCore::DatabaseCore(Config config)
     : config_(validated(std::move(config))),
+      fork_generation_(coord::fork_generation()),
       queue_(static_cast<std::uint64_t>(config_.queue_capacity)) {
   apply_malloc_tuning(config_);
   OpenOptions options;
@@ -47,18 +51,29 @@ DatabaseCore::DatabaseCore(Config config)
     warnings_ = std::move(mismatches);
   }
 
-  if (config_.wal) {
-    checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_);
+  side_ = config_.coordinate_processes ? coord::SideFile::attach(config_.path)
+                                       : coord::SideFile::in_process();
+  writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
+  if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
+    checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
     checkpointer_->start();
   }
   writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
-                                     checkpointer_.get(), this);
+                                     checkpointer_.get(), *writer_lock_, side_->slot(), this);
   writer_->start();
 }
 
 DatabaseCore::~DatabaseCore() { close(); }
 
+bool DatabaseCore::forked() const noexcept { return coord::fork_generation() != fork_generation_; }
+
 void DatabaseCore::check_caller() const {
+  if (forked()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "Database '" + config_.path +
+                    "' was opened before fork(): a child process cannot use it (its threads "
+                    "stayed in the parent); open a new Database in the child");
+  }
   if (Writer::on_writer_thread(this)) {
     throw Error(ErrorCode::Reentrant,
                 "a write job called back into its own Database (it would wait for itself); use "
@@ -104,12 +119,36 @@ Stats DatabaseCore::stats() const {
   s.queue_depth = queue_.depth();
   s.readers_total = readers_ ? readers_->size() : 0;
   s.writes_refused = writer_ && writer_->poisoned();
+  s.checkpointer_active = checkpointer_ && checkpointer_->active();
+  struct stat st {};
+  if (stat((config_.path + "-wal").c_str(), &st) == 0) {
+    s.wal_bytes = static_cast<std::uint64_t>(st.st_size);
+  }
+  if (side_ && config_.coordinate_processes) {
+    for (const coord::ProcessSlot& slot : side_->layout().slots) {
+      if (slot.pid.load(std::memory_order_relaxed) != 0) ++s.processes_attached;
+    }
+  } else {
+    s.processes_attached = 1;
+  }
+  if (readers_) readers_->long_read_report(s);
   return s;
 }
 
 void DatabaseCore::close() noexcept {
   if (Writer::on_writer_thread(this)) return;  // cannot wait for ourselves; documented
   if (closing_.exchange(true, std::memory_order_seq_cst)) return;
+  if (forked()) {
+    // The parent's threads and descriptors: joining would hang, closing could release the
+    // parent's locks. Leak them; the child's exit frees the memory.
+    (void)writer_.release();
+    (void)checkpointer_.release();
+    (void)readers_.release();
+    (void)writer_lock_.release();
+    (void)side_.release();
+    if (write_conn_) (void)new Connection(std::move(*write_conn_));
+    return;
+  }
   if (writer_) writer_->stop();
   if (checkpointer_) checkpointer_->stop();
   if (readers_) readers_->close();
@@ -123,6 +162,9 @@ void DatabaseCore::close() noexcept {
   }
   writer_.reset();
   write_conn_.reset();
+  checkpointer_.reset();
+  writer_lock_.reset();
+  side_.reset();
 }
 
 }  // namespace sluice::engine

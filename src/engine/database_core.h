@@ -1,11 +1,16 @@
 // DatabaseCore: what a Database owns — the write connection, the write queue, the writer
 // thread, the reader pool, the metrics — and the order in which they start and stop.
 //
-// Open:   writer connection (create, pragmas, verify) → reader pool → checkpointer → writer.
+// Open:   writer connection (create, pragmas, verify) → side file (attach, claim a slot) →
+//         reader pool → checkpointer (waits for the lease) → writer.
 // Close:  closing_ = true (admission stops; later submissions fail with Closed)
 //         → writer drains every admitted job and stops → checkpointer stops
 //         → reader pool closes
-//         → TRUNCATE checkpoint on the write connection → it closes last (SQLite removes the WAL).
+//         → TRUNCATE checkpoint on the write connection → it closes last (SQLite removes the WAL)
+//         → the side file's slot is freed.
+// In a child process after fork() nothing is closed or joined (the threads do not exist there
+// and the descriptors are the parent's): every call fails with InvalidArgument, and the
+// destructor only leaks the parent's handles.
 //
 // Thread-safety: enqueue/lease/stats from any thread; close() once, not racing other calls.
 #pragma once
@@ -18,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "coord/side_file.h"
+#include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
 #include "engine/completion.h"
 #include "engine/engine_metrics.h"
@@ -39,7 +46,8 @@ class DatabaseCore {
   // Admits a job: sets its times and completion, pushes it to the writer.
   // Throws Reentrant, WritesRefused, Overloaded, Closed.
   void enqueue(detail::Job& job, std::int64_t timeout_ms);
-  // Throws Reentrant on the writer thread, Closed after close().
+  // Throws Reentrant on the writer thread, Closed after close(), InvalidArgument in a child
+  // process after fork().
   void check_caller() const;
 
   ReaderPool* readers() noexcept { return readers_.get(); }
@@ -53,6 +61,7 @@ class DatabaseCore {
   const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
   void close() noexcept;
+  bool forked() const noexcept;
   bool is_open() const noexcept { return !closing_.load(std::memory_order_acquire); }
 
  private:
@@ -63,9 +72,12 @@ class DatabaseCore {
   std::map<std::string, std::string> effective_;
   std::vector<std::string> warnings_;
 
+  std::uint64_t fork_generation_;
   std::optional<Connection> write_conn_;
+  std::unique_ptr<coord::SideFile> side_;
+  std::unique_ptr<coord::WriterLock> writer_lock_;
   std::unique_ptr<ReaderPool> readers_;
-  std::unique_ptr<Checkpointer> checkpointer_;  // null without WAL
+  std::unique_ptr<Checkpointer> checkpointer_;  // null without WAL or with inline checkpoints
   WriteQueue queue_;
   std::unique_ptr<Writer> writer_;
 

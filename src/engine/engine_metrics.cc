@@ -17,6 +17,14 @@ Stats EngineMetrics::snapshot() const {
   s.reads_failed = get(reads_failed);
   s.checkpoints = get(checkpoints);
   s.checkpoint_pages_written = get(checkpoint_pages_written);
+  s.checkpoints_passive = get(checkpoints_by_mode[0]);
+  s.checkpoints_full = get(checkpoints_by_mode[1]);
+  s.checkpoints_restart = get(checkpoints_by_mode[2]);
+  s.checkpoints_truncate = get(checkpoints_by_mode[3]);
+  s.checkpoints_busy = get(checkpoints_busy);
+  s.lease_takeovers = get(lease_takeovers);
+  s.lock_recoveries = get(lock_recoveries);
+  s.long_reads = get(long_reads);
   s.readers_in_use = get(readers_in_use);
   s.wal_frames = get(wal_frames);
   s.queue_wait_us = queue_wait_us.summary();
@@ -27,6 +35,7 @@ Stats EngineMetrics::snapshot() const {
   s.pool_wait_us = pool_wait_us.summary();
   s.batch_jobs = batch_jobs.summary();
   s.checkpoint_us = checkpoint_us.summary();
+  s.lock_wait_us = lock_wait_us.summary();
   return s;
 }
 

@@ -26,6 +26,11 @@ struct EngineMetrics {
   Counter reads_failed{0};
   Counter checkpoints{0};
   Counter checkpoint_pages_written{0};
+  Counter checkpoints_by_mode[4]{};  // indexed by CheckpointMode
+  Counter checkpoints_busy{0};       // ended with frames left behind (readers, or a writer)
+  Counter lease_takeovers{0};
+  Counter lock_recoveries{0};
+  Counter long_reads{0};
   Counter readers_in_use{0};
   Counter wal_frames{0};
 
@@ -37,6 +42,7 @@ struct EngineMetrics {
   metrics::Histogram pool_wait_us;
   metrics::Histogram batch_jobs;
   metrics::Histogram checkpoint_us;
+  metrics::Histogram lock_wait_us;
 
   static void bump(Counter& c, std::uint64_t n = 1) noexcept {
     c.fetch_add(n, std::memory_order_relaxed);

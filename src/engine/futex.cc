@@ -13,8 +13,10 @@ static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "futex words must be plain 32-bit atomics");
 
-bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
-          std::int64_t timeout_ns) noexcept {
+namespace {
+
+bool wait_op(int op, std::atomic<std::uint32_t>& word, std::uint32_t expected,
+             std::int64_t timeout_ns) noexcept {
   timespec ts{};
   timespec* tsp = nullptr;
   if (timeout_ns >= 0) {
@@ -22,14 +24,33 @@ bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
     ts.tv_nsec = static_cast<long>(timeout_ns % 1'000'000'000);
     tsp = &ts;
   }
-  long rc = syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE,
-                    expected, tsp, nullptr, 0);
+  long rc =
+      syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, expected, tsp, nullptr, 0);
   return !(rc == -1 && errno == ETIMEDOUT);
 }
 
+void wake_op(int op, std::atomic<std::uint32_t>& word, int count) noexcept {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, count, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
+bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+          std::int64_t timeout_ns) noexcept {
+  return wait_op(FUTEX_WAIT_PRIVATE, word, expected, timeout_ns);
+}
+
 void wake(std::atomic<std::uint32_t>& word, int count) noexcept {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, count, nullptr,
-          nullptr, 0);
+  wake_op(FUTEX_WAKE_PRIVATE, word, count);
+}
+
+bool wait_shared(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                 std::int64_t timeout_ns) noexcept {
+  return wait_op(FUTEX_WAIT, word, expected, timeout_ns);
+}
+
+void wake_shared(std::atomic<std::uint32_t>& word, int count) noexcept {
+  wake_op(FUTEX_WAKE, word, count);
 }
 
 }  // namespace sluice::engine::futex

@@ -22,6 +22,12 @@ bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
 // Wakes up to `count` threads sleeping on word (INT32_MAX for all).
 void wake(std::atomic<std::uint32_t>& word, int count) noexcept;
 
+// The same for a word in memory shared between processes (a MAP_SHARED file mapping): the
+// kernel then keys the wait on the file and offset instead of this process's address space.
+bool wait_shared(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                 std::int64_t timeout_ns) noexcept;
+void wake_shared(std::atomic<std::uint32_t>& word, int count) noexcept;
+
 // A pause hint for spin loops (the x86 PAUSE instruction).
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

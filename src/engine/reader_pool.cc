@@ -1,5 +1,6 @@
 #include "engine/reader_pool.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "engine/clock.h"
@@ -7,7 +8,7 @@
 namespace sluice::engine {
 
 ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetrics& metrics)
-    : metrics_(metrics) {
+    : metrics_(metrics), max_read_ns_(std::int64_t{config.max_read_txn_ms} * 1'000'000) {
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadOnly;
   options.vfs = config.vfs;
@@ -22,6 +23,14 @@ ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetr
     free_.push_back(conn.get());
     all_.push_back(std::move(conn));
   }
+  leased_since_ns_.assign(all_.size(), 0);
+}
+
+std::size_t ReaderPool::index_of(const Connection* conn) const noexcept {
+  for (std::size_t i = 0; i < all_.size(); ++i) {
+    if (all_[i].get() == conn) return i;
+  }
+  return 0;
 }
 
 Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
@@ -29,6 +38,7 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
   if (!free_.empty() && !closed_) {
     Connection* c = free_.back();
     free_.pop_back();
+    leased_since_ns_[index_of(c)] = now_ns();
     metrics_.pool_wait_us.record(0);
     EngineMetrics::bump(metrics_.readers_in_use);
     return c;
@@ -46,6 +56,7 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
   }
   Connection* c = free_.back();
   free_.pop_back();
+  leased_since_ns_[index_of(c)] = now_ns();
   EngineMetrics::bump(metrics_.readers_in_use);
   return c;
 }
@@ -54,9 +65,30 @@ void ReaderPool::release(Connection* conn) noexcept {
   metrics_.readers_in_use.fetch_sub(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
+    if (closed_) return;
+    std::int64_t& since = leased_since_ns_[index_of(conn)];
+    const std::int64_t held = now_ns() - since;
+    since = 0;
+    if (max_read_ns_ > 0 && held > max_read_ns_) {
+      EngineMetrics::bump(metrics_.long_reads);
+      long_read_sql_ = conn->last_sql();
+      long_read_ns_ = held;
+    }
     free_.push_back(conn);
   }
   cv_.notify_one();
+}
+
+void ReaderPool::long_read_report(Stats& s) {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = now_ns();
+  std::int64_t oldest = 0;
+  for (std::int64_t since : leased_since_ns_) {
+    if (since != 0) oldest = std::max(oldest, now - since);
+  }
+  s.oldest_read_ms = static_cast<std::uint64_t>(oldest / 1'000'000);
+  s.long_read_sql = long_read_sql_;
+  s.long_read_ms = static_cast<std::uint64_t>(long_read_ns_ / 1'000'000);
 }
 
 void ReaderPool::close() noexcept {
@@ -64,6 +96,7 @@ void ReaderPool::close() noexcept {
   closed_ = true;
   free_.clear();
   all_.clear();
+  leased_since_ns_.clear();
   cv_.notify_all();
 }
 

@@ -2,6 +2,9 @@
 // time. In WAL mode a reader never waits for the writer; it only waits here when every
 // connection is leased, for at most its deadline, and that wait is measured.
 //
+// Each lease's start is kept: stats show the oldest open read, and a read that held its
+// connection (and so its snapshot, pinning the WAL) over max_read_txn_ms is counted with its SQL.
+//
 // Thread-safety: acquire()/release() from any threads. close() after all leases are returned.
 #pragma once
 
@@ -29,6 +32,8 @@ class ReaderPool {
   // Throws Error(DeadlineExceeded) naming the pool size, Error(Closed) after close().
   Connection* acquire(std::int64_t deadline_ns);
   void release(Connection* conn) noexcept;
+  // Fills oldest_read_ms, long_read_sql and long_read_ms.
+  void long_read_report(Stats& s);
   // Closes every connection. REQUIRES: no connection is leased.
   void close() noexcept;
 
@@ -36,14 +41,20 @@ class ReaderPool {
   const PragmaReport& pragmas() const noexcept { return pragmas_; }
 
  private:
+  std::size_t index_of(const Connection* conn) const noexcept;  // REQUIRES: mu_ held
+
   EngineMetrics& metrics_;
-  PragmaReport pragmas_;  // of the first connection; all are configured alike
+  const std::int64_t max_read_ns_;  // 0 = no check
+  PragmaReport pragmas_;            // of the first connection; all are configured alike
 
   std::mutex mu_;
   std::condition_variable cv_;
   // State below is protected by mu_.
   std::vector<std::unique_ptr<Connection>> all_;
   std::vector<Connection*> free_;
+  std::vector<std::int64_t> leased_since_ns_;  // per all_ entry; 0 = free
+  std::string long_read_sql_;
+  std::int64_t long_read_ns_ = 0;
   bool closed_ = false;
 };
 

@@ -31,12 +31,6 @@ constexpr std::int64_t kWriterSpinNs = 20'000;
 constexpr std::int64_t kBackoffFirstUs = 100;
 constexpr std::int64_t kBackoffMaxUs = 10'000;
 
-int wal_hook(void* arg, sqlite3*, const char*, int frames) {
-  static_cast<EngineMetrics*>(arg)->wal_frames.store(static_cast<std::uint64_t>(frames),
-                                                     std::memory_order_relaxed);
-  return SQLITE_OK;
-}
-
 // Non-sluice exceptions from a job become Error(JobFailed) so callers see one exception type.
 std::exception_ptr capture_job_error() {
   try {
@@ -55,18 +49,22 @@ std::exception_ptr capture_job_error() {
 }  // namespace
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
-               detail::Completion& completion, Checkpointer* checkpointer, const void* owner)
+               detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
+               coord::ProcessSlot* slot, const void* owner)
     : conn_(conn),
       config_(config),
       metrics_(metrics),
       queue_(queue),
       completion_(completion),
       checkpointer_(checkpointer),
+      lock_(lock),
+      slot_(slot),
       owner_(owner) {
   batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
-  // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint.
-  sqlite3_wal_hook(conn_.native_handle(), &wal_hook, &metrics_);
+  // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint
+  // (unless commit_autocheckpoint_pages asks on_wal_commit to, as SQLite's own hook would).
+  sqlite3_wal_hook(conn_.native_handle(), &Writer::on_wal_commit, this);
   for (auto sql : {kBegin, kCommit, kRollback, kSavepoint, kRelease, kRollbackTo})
     conn_.cached(sql);
 }
@@ -97,6 +95,49 @@ void Writer::poison(const std::string& reason) noexcept {
     poison_reason_ = reason;
   }
   poisoned_.store(true, std::memory_order_release);
+}
+
+int Writer::on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+  auto& w = *static_cast<Writer*>(self);
+  w.metrics_.wal_frames.store(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
+  if (w.config_.commit_autocheckpoint_pages > 0 &&
+      frames >= w.config_.commit_autocheckpoint_pages) {
+    try {
+      run_checkpoint(w.conn_, CheckpointMode::Passive, 0, w.metrics_);
+    } catch (const Error&) {
+      // As in SQLite's own hook: the commit stands; the next one tries again.
+    }
+  }
+  return SQLITE_OK;
+}
+
+void Writer::lock_writer() {
+  const std::int64_t deadline = now_ns() + std::int64_t{config_.busy_timeout_ms} * 1'000'000;
+  const std::int64_t waited = lock_.acquire(deadline, conn_.path());
+  lock_held_ = true;
+  metrics_.lock_wait_us.record(static_cast<std::uint64_t>(waited / 1000));
+  metrics_.lock_recoveries.store(lock_.recoveries(), std::memory_order_relaxed);
+}
+
+void Writer::unlock_writer() noexcept {
+  if (!lock_held_) return;
+  lock_held_ = false;
+  lock_.release();
+}
+
+void Writer::publish_counters() noexcept {
+  if (slot_ == nullptr) return;
+  auto copy = [](std::atomic<std::uint64_t>& to, const EngineMetrics::Counter& from) {
+    to.store(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  };
+  copy(slot_->commits, metrics_.commits);
+  copy(slot_->jobs_ok, metrics_.jobs_ok);
+  copy(slot_->jobs_failed, metrics_.jobs_failed);
+  slot_->queue_depth.store(queue_.depth(), std::memory_order_relaxed);
+  slot_->last_commit_unix_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count(),
+                                   std::memory_order_relaxed);
 }
 
 void Writer::run() noexcept {
@@ -163,6 +204,7 @@ void Writer::run_batch_guarded() noexcept {
     // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
     // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
     rollback();
+    unlock_writer();
     poison("internal error in the writer thread");
     outcome_.resize(batch_.size());
     fail_all(std::make_exception_ptr(
@@ -192,13 +234,25 @@ void Writer::run_batch() {
   if (live == 0) return finish_batch();
 
   try {
-    begin_immediate();
+    lock_writer();
   } catch (...) {
     fail_all(std::current_exception());
     return finish_batch();
   }
+  run_transaction();
+  unlock_writer();
+  finish_batch();
+}
 
-  const bool savepoints = live > 1;
+void Writer::run_transaction() {
+  try {
+    begin_immediate();
+  } catch (...) {
+    fail_all(std::current_exception());
+    return;
+  }
+
+  const bool savepoints = std::count(outcome_.begin(), outcome_.end(), nullptr) > 1;
   std::size_t ok = 0;
   try {
     for (std::size_t i = 0; i < batch_.size(); ++i) {
@@ -219,11 +273,11 @@ void Writer::run_batch() {
         // SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR, ...): nothing
         // of this batch survives, so no job of it may be acknowledged.
         fail_all(outcome_[i]);
-        return finish_batch();
+        return;
       }
       if (!savepoints) {
         rollback();
-        return finish_batch();
+        return;
       }
     }
     if (ok == 0) {
@@ -244,7 +298,6 @@ void Writer::run_batch() {
         e.code(), std::string("batch not committed (nothing of it was acknowledged): ") + e.what(),
         e.sqlite_code())));
   }
-  finish_batch();
 }
 
 std::exception_ptr Writer::run_job(detail::Job& job, bool savepoint) {
@@ -291,26 +344,22 @@ void Writer::finish_batch() {
   }
   completion_.wake_all();
   batch_.clear();
+  publish_counters();
   if (checkpointer_ != nullptr) {
     checkpointer_->note_wal_frames(metrics_.wal_frames.load(std::memory_order_relaxed));
-    if (auto mode = checkpointer_->take_tail_request()) {
-      try {
-        run_checkpoint(conn_, *mode,
-                       std::min(config_.busy_timeout_ms, Checkpointer::kRestartWaitMs), metrics_);
-      } catch (const Error&) {
-        // Loses nothing: the checkpointer asks again after its next bulk checkpoint.
-      }
-    }
   }
 }
 
 void Writer::run_control(detail::Job& job) noexcept {
   try {
+    // Other Sluice processes' writers stay out while a checkpoint waits for readers.
+    lock_writer();
     Transaction tx(conn_);
     job.run(&job, tx);
   } catch (...) {
     job.error = capture_job_error();
   }
+  unlock_writer();
   std::shared_ptr<void> keep = std::move(job.keepalive);
   detail::Completion::publish(job);
   completion_.wake_all();

@@ -3,16 +3,22 @@
 // Loop: take everything queued (WriteQueue::take_all), and for each run of up to max_batch_jobs
 // write jobs:
 //   1. fail, unexecuted, every job past its deadline (DeadlineExceeded);
-//   2. BEGIN IMMEDIATE — on SQLITE_BUSY from a foreign writer, jittered exponential backoff until
+//   2. take the cross-process writer lock (coord/writer_lock.h; the writers of other Sluice
+//      processes wait for it in the kernel), then BEGIN IMMEDIATE — on SQLITE_BUSY from a
+//      foreign writer (a program without Sluice), jittered exponential backoff until
 //      busy_timeout_ms, then the jobs fail with Busy;
 //   3. per job: SAVEPOINT, run, RELEASE — or ROLLBACK TO on error, so the job fails alone
 //      (a batch of one job skips the savepoint: rolling back the transaction is the same thing);
 //   4. COMMIT — on failure nothing is acknowledged and every job of the batch gets the error;
 //      an I/O error or corruption at COMMIT leaves the outcome unknown, so the writer refuses all
 //      later writes (WritesRefused) until the Database is reopened;
-//   5. publish every job's outcome, wake all sleeping callers with one syscall;
-//   6. report the WAL's size to the Checkpointer, which checkpoints on its own thread.
-// Control jobs (explicit checkpoints) run between batches, outside any transaction.
+//   5. release the writer lock; publish every job's outcome, wake all sleeping callers with one
+//      syscall; update this Database's counters in the side file;
+//   6. report the WAL's size to the Checkpointer, which checkpoints on its own thread — or, with
+//      commit_autocheckpoint_pages > 0 (a comparison mode), COMMIT itself checkpoints as SQLite
+//      does by default.
+// Control jobs (explicit checkpoints) run between batches, outside any transaction, under the
+// writer lock.
 //
 // Shutdown (stop()): admission is already closed by the owner; the writer drains until the
 // queue's admitted count is zero, then the thread ends. The connection stays open for the owner
@@ -30,6 +36,8 @@
 #include <thread>
 #include <vector>
 
+#include "coord/side_file.h"
+#include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
 #include "engine/completion.h"
 #include "engine/engine_metrics.h"
@@ -37,13 +45,17 @@
 #include "sluice/config.h"
 #include "sluice/connection.h"
 
+struct sqlite3;
+
 namespace sluice::engine {
 
 class Writer {
  public:
-  // `checkpointer` may be null (no WAL).
+  // `checkpointer` may be null (no WAL, or commit_autocheckpoint_pages > 0); `slot` may be null
+  // (no free slot in the side file).
   Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
-         detail::Completion& completion, Checkpointer* checkpointer, const void* owner);
+         detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
+         coord::ProcessSlot* slot, const void* owner);
   ~Writer();  // stops; never throws
 
   void start();
@@ -61,6 +73,12 @@ class Writer {
   void run() noexcept;
   void process(detail::Job* list);
   void run_batch();
+  // BEGIN IMMEDIATE ... COMMIT of the live jobs of the batch, under the writer lock.
+  void run_transaction();
+  void lock_writer();  // throws Error(Busy) after busy_timeout_ms
+  void unlock_writer() noexcept;
+  void publish_counters() noexcept;
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int frames);
   // run_batch, failing the whole batch with Internal (and refusing later writes) if anything
   // unexpected escapes it, so that no caller is left waiting and no exception leaves the thread.
   void run_batch_guarded() noexcept;
@@ -83,12 +101,15 @@ class Writer {
   WriteQueue& queue_;
   detail::Completion& completion_;
   Checkpointer* checkpointer_;
+  coord::WriterLock& lock_;
+  coord::ProcessSlot* slot_;
   const void* owner_;
 
   // Writer-thread state.
   std::vector<detail::Job*> batch_;               // current batch (capacity max_batch_jobs)
   std::vector<std::exception_ptr> outcome_;       // per batch slot; null = ok
   std::minstd_rand rng_{std::random_device{}()};  // backoff jitter
+  bool lock_held_ = false;
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};

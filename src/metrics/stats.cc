@@ -40,6 +40,16 @@ std::vector<CounterRow> counters(const Stats& s) {
       {"checkpoints_total", "WAL checkpoints run", s.checkpoints},
       {"checkpoint_pages_written_total", "WAL frames copied back into the database",
        s.checkpoint_pages_written},
+      {"checkpoints_passive_total", "PASSIVE checkpoints", s.checkpoints_passive},
+      {"checkpoints_full_total", "FULL checkpoints", s.checkpoints_full},
+      {"checkpoints_restart_total", "RESTART checkpoints", s.checkpoints_restart},
+      {"checkpoints_truncate_total", "TRUNCATE checkpoints", s.checkpoints_truncate},
+      {"checkpoints_busy_total", "Checkpoints that left frames behind (readers pinned the WAL)",
+       s.checkpoints_busy},
+      {"lease_takeovers_total", "Checkpointer lease taken over from a dead process",
+       s.lease_takeovers},
+      {"lock_recoveries_total", "Writer lock taken after its holder died", s.lock_recoveries},
+      {"long_reads_total", "Reads that held a transaction over max_read_txn_ms", s.long_reads},
   };
 }
 
@@ -49,6 +59,12 @@ std::vector<CounterRow> gauges(const Stats& s) {
       {"readers_in_use", "Pooled read connections leased", s.readers_in_use},
       {"readers_total", "Reader pool size", s.readers_total},
       {"wal_frames_pages", "WAL frames after the last commit", s.wal_frames},
+      {"wal_bytes", "Size of the -wal file", s.wal_bytes},
+      {"oldest_read_milliseconds", "Age of the oldest open read transaction", s.oldest_read_ms},
+      {"processes_attached", "Sluice Databases attached to this database file",
+       s.processes_attached},
+      {"checkpointer_active", "1 when this process holds the checkpointer lease",
+       s.checkpointer_active ? 1u : 0u},
       {"writes_refused", "1 when writes are refused until reopen", s.writes_refused ? 1u : 0u},
   };
 }
@@ -63,6 +79,8 @@ std::vector<SummaryRow> summaries(const Stats& s) {
       {"pool_wait_microseconds", "Waiting for a free reader", &s.pool_wait_us},
       {"batch_size_jobs", "Jobs per committed batch", &s.batch_jobs},
       {"checkpoint_microseconds", "Duration of each checkpoint", &s.checkpoint_us},
+      {"writer_lock_wait_microseconds", "Waiting for the cross-process writer lock, per batch",
+       &s.lock_wait_us},
   };
 }
 
@@ -78,6 +96,9 @@ std::string Stats::to_json() const {
   for (const auto& c : counters(*this)) j[c.name] = c.value;
   for (const auto& g : gauges(*this)) j[g.name] = g.value;
   j["writes_refused"] = writes_refused;
+  j["checkpointer_active"] = checkpointer_active;
+  j["long_read_sql"] = long_read_sql;
+  j["long_read_milliseconds"] = long_read_ms;
   for (const auto& s : summaries(*this)) j[s.name] = summary_json(*s.summary);
   return j.dump();
 }

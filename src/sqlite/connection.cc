@@ -28,6 +28,7 @@ struct Connection::Impl {
   // Keyed by SQL text; heterogeneous lookup so a hit costs one hash and no allocation.
   std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache;
   std::uint64_t prepared = 0;
+  std::string last_sql;  // of the last query()/exec()/prepare_query()
 
   ~Impl() {
     cache.clear();  // finalize statements before closing the handle
@@ -95,6 +96,8 @@ Statement Connection::prepare(std::string_view sql) {
   return Statement(stmt, impl_->db);
 }
 
+const std::string& Connection::last_sql() const noexcept { return impl_->last_sql; }
+
 Statement& Connection::cached(std::string_view sql) {
   auto it = impl_->cache.find(sql);
   if (it == impl_->cache.end()) {
@@ -105,6 +108,7 @@ Statement& Connection::cached(std::string_view sql) {
 }
 
 Query Connection::prepare_query(std::string_view sql) {
+  impl_->last_sql.assign(sql);
   Statement& s = cached(sql);
   if (s.in_use()) return Query(nullptr, std::make_unique<Statement>(prepare(sql)));
   return Query(&s, nullptr);

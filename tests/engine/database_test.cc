@@ -174,7 +174,9 @@ TEST(Database, ExplicitTruncateCheckpointEmptiesTheWal) {
   CheckpointResult r = db.checkpoint(CheckpointMode::Truncate);
   EXPECT_FALSE(r.busy);
   EXPECT_EQ(std::filesystem::file_size(dir.file("c.db-wal")), 0u);
-  EXPECT_EQ(db.stats().checkpoints, 2u);
+  // The checkpointer thread runs PASSIVE cycles of its own; TRUNCATE only runs when asked.
+  EXPECT_EQ(db.stats().checkpoints_truncate, 1u);
+  EXPECT_GE(db.stats().checkpoints_passive, 1u);
 }
 
 TEST(Database, WalRestartsUnderContinuousWrites) {

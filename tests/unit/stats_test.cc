@@ -21,16 +21,41 @@ namespace {
 Stats distinct_stats() {
   Stats s;
   std::uint64_t n = 1;
-  for (std::uint64_t* f :
-       {&s.commits, &s.jobs_ok, &s.jobs_failed, &s.busy_retries, &s.busy_timeouts, &s.overloaded,
-        &s.deadline_exceeded, &s.commit_failures, &s.reads_ok, &s.reads_failed, &s.checkpoints,
-        &s.checkpoint_pages_written, &s.queue_depth, &s.readers_in_use, &s.readers_total,
-        &s.wal_frames}) {
+  for (std::uint64_t* f : {&s.commits,
+                           &s.jobs_ok,
+                           &s.jobs_failed,
+                           &s.busy_retries,
+                           &s.busy_timeouts,
+                           &s.overloaded,
+                           &s.deadline_exceeded,
+                           &s.commit_failures,
+                           &s.reads_ok,
+                           &s.reads_failed,
+                           &s.checkpoints,
+                           &s.checkpoint_pages_written,
+                           &s.checkpoints_passive,
+                           &s.checkpoints_full,
+                           &s.checkpoints_restart,
+                           &s.checkpoints_truncate,
+                           &s.checkpoints_busy,
+                           &s.lease_takeovers,
+                           &s.lock_recoveries,
+                           &s.long_reads,
+                           &s.queue_depth,
+                           &s.readers_in_use,
+                           &s.readers_total,
+                           &s.wal_frames,
+                           &s.wal_bytes,
+                           &s.oldest_read_ms,
+                           &s.processes_attached,
+                           &s.long_read_ms}) {
     *f = n++;
   }
   s.writes_refused = true;
+  s.checkpointer_active = true;
+  s.long_read_sql = "SELECT slowly()";
   for (Summary* m : {&s.queue_wait_us, &s.execute_us, &s.commit_us, &s.write_us, &s.read_us,
-                     &s.pool_wait_us, &s.batch_jobs, &s.checkpoint_us}) {
+                     &s.pool_wait_us, &s.batch_jobs, &s.checkpoint_us, &s.lock_wait_us}) {
     m->count = n++;
     m->mean = 2.5;
     m->p50 = n++;
@@ -55,12 +80,23 @@ const std::map<std::string, std::uint64_t Stats::*> kCounters = {
     {"reads_failed_total", &Stats::reads_failed},
     {"checkpoints_total", &Stats::checkpoints},
     {"checkpoint_pages_written_total", &Stats::checkpoint_pages_written},
+    {"checkpoints_passive_total", &Stats::checkpoints_passive},
+    {"checkpoints_full_total", &Stats::checkpoints_full},
+    {"checkpoints_restart_total", &Stats::checkpoints_restart},
+    {"checkpoints_truncate_total", &Stats::checkpoints_truncate},
+    {"checkpoints_busy_total", &Stats::checkpoints_busy},
+    {"lease_takeovers_total", &Stats::lease_takeovers},
+    {"lock_recoveries_total", &Stats::lock_recoveries},
+    {"long_reads_total", &Stats::long_reads},
 };
 const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"queue_depth_jobs", &Stats::queue_depth},
     {"readers_in_use", &Stats::readers_in_use},
     {"readers_total", &Stats::readers_total},
     {"wal_frames_pages", &Stats::wal_frames},
+    {"wal_bytes", &Stats::wal_bytes},
+    {"oldest_read_milliseconds", &Stats::oldest_read_ms},
+    {"processes_attached", &Stats::processes_attached},
 };
 const std::map<std::string, Summary Stats::*> kSummaries = {
     {"queue_wait_microseconds", &Stats::queue_wait_us},
@@ -71,6 +107,7 @@ const std::map<std::string, Summary Stats::*> kSummaries = {
     {"pool_wait_microseconds", &Stats::pool_wait_us},
     {"batch_size_jobs", &Stats::batch_jobs},
     {"checkpoint_microseconds", &Stats::checkpoint_us},
+    {"writer_lock_wait_microseconds", &Stats::lock_wait_us},
 };
 
 TEST(Stats, JsonHasEveryField) {
@@ -79,6 +116,9 @@ TEST(Stats, JsonHasEveryField) {
   for (const auto& [name, field] : kCounters) EXPECT_EQ(j.at(name), s.*field) << name;
   for (const auto& [name, field] : kGauges) EXPECT_EQ(j.at(name), s.*field) << name;
   EXPECT_EQ(j.at("writes_refused"), true);
+  EXPECT_EQ(j.at("checkpointer_active"), true);
+  EXPECT_EQ(j.at("long_read_sql"), "SELECT slowly()");
+  EXPECT_EQ(j.at("long_read_milliseconds"), s.long_read_ms);
   for (const auto& [name, field] : kSummaries) {
     const Summary& m = s.*field;
     const auto& o = j.at(name);
@@ -90,7 +130,8 @@ TEST(Stats, JsonHasEveryField) {
     EXPECT_EQ(o.at("p999"), m.p999) << name;
     EXPECT_EQ(o.at("max"), m.max) << name;
   }
-  EXPECT_EQ(j.size(), kCounters.size() + kGauges.size() + 1 + kSummaries.size());
+  // + writes_refused, checkpointer_active, long_read_sql, long_read_milliseconds
+  EXPECT_EQ(j.size(), kCounters.size() + kGauges.size() + 4 + kSummaries.size());
 }
 
 TEST(Stats, EmptySnapshotRendersZeros) {
@@ -183,6 +224,8 @@ TEST(Stats, PrometheusTextIsWellFormedAndComplete) {
   }
   EXPECT_EQ(types["sluice_writes_refused"], "gauge");
   EXPECT_EQ(samples.at("sluice_writes_refused"), 1.0);
+  EXPECT_EQ(types["sluice_checkpointer_active"], "gauge");
+  EXPECT_EQ(samples.at("sluice_checkpointer_active"), 1.0);
   for (const auto& [name, field] : kSummaries) {
     const std::string metric = "sluice_" + name;
     const Summary& m = s.*field;
@@ -194,7 +237,7 @@ TEST(Stats, PrometheusTextIsWellFormedAndComplete) {
     EXPECT_EQ(samples.at(metric + "_count"), static_cast<double>(m.count));
     EXPECT_EQ(samples.at(metric + "_sum"), std::round(m.mean * static_cast<double>(m.count)));
   }
-  EXPECT_EQ(types.size(), kCounters.size() + kGauges.size() + 1 + kSummaries.size());
+  EXPECT_EQ(types.size(), kCounters.size() + kGauges.size() + 2 + kSummaries.size());
 }
 
 TEST(Stats, PrometheusSumIsRoundedNotTruncated) {

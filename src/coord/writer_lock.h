@@ -1,0 +1,41 @@
+// WriterLock: the cross-process writer lock of one database, taken by a Database's writer thread
+// around each batch's BEGIN IMMEDIATE ... COMMIT, so the writers of different Sluice processes
+// take turns instead of meeting SQLITE_BUSY and sleeping in busy handlers.
+//
+// A waiter sleeps in the kernel until the lock is free (a robust process-shared mutex in the
+// side file, robust_mutex.h). A holder that dies (SIGKILL included) releases it at once; the
+// next holder is told and counts a recovery. SQLite rolls the dead holder's uncommitted batch
+// back by itself: its frames sit past the WAL's last commit mark and are never read.
+//
+// Each acquisition's wait is recorded in this Database's slot (count, total, max) so the
+// fairness between processes can be seen in `sluice inspect` and the bench.
+//
+// Thread-safety: acquire/release from the writer thread (or the checkpointer for its tail).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "coord/side_file.h"
+
+namespace sluice::coord {
+
+class WriterLock {
+ public:
+  explicit WriterLock(SideFile& side) noexcept : side_(side) {}
+
+  // Waits until deadline_ns (steady clock, ns) for the lock. Returns the nanoseconds waited.
+  // Throws Error(Busy) naming the holder's pid when the deadline passed, Error(Internal) if the
+  // mutex is unrecoverable.
+  std::int64_t acquire(std::int64_t deadline_ns, const std::string& db_path);
+  void release() noexcept;
+
+  // Acquisitions that found the previous holder dead (since this process attached).
+  std::uint64_t recoveries() const noexcept { return recoveries_; }
+
+ private:
+  SideFile& side_;
+  std::uint64_t recoveries_ = 0;
+};
+
+}  // namespace sluice::coord
