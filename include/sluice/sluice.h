@@ -6,6 +6,7 @@
 #include "sluice/connection.h"
 #include "sluice/database.h"
 #include "sluice/error.h"
+#include "sluice/processes.h"
 #include "sluice/statement.h"
 #include "sluice/stats.h"
 #include "sluice/transaction.h"

@@ -15,8 +15,11 @@ constexpr const char* kDescription = R"(Show what a database file is and how its
 
 Reports journal mode, page size and count, free pages, the sizes of the database, -wal and -shm
 files, WAL frames and how many a checkpoint has copied back, the pragmas a fresh connection gets,
-and warnings: a network or FUSE filesystem (WAL needs shared memory on one host), a WAL larger
-than 64 MiB, frames not yet checkpointed, many free pages. Opens the file read-only and changes
+readers of other processes holding WAL snapshots, the Sluice processes attached through the
+side file (<database>-sluice: pid, commits, jobs, queue depth, writer-lock waits, which one is
+the checkpointer), and warnings: a network or FUSE filesystem (WAL needs shared memory on one
+host), a WAL larger than 64 MiB, frames not yet checkpointed, a reader pinning the WAL, a dead
+process still listed, many free pages. Opens the file read-only and changes
 nothing; works while other processes write, and on databases Sluice never touched.
 
 Examples:
@@ -30,6 +33,64 @@ constexpr const char* kPragmas[] = {"synchronous",  "busy_timeout",       "cache
                                     "user_version", "application_id"};
 
 constexpr std::int64_t kWalWarnBytes = 64LL * 1024 * 1024;  // Config's journal_size_limit
+
+nlohmann::json side_file_json(const SideFileState& s) {
+  nlohmann::json j = {{"side_file", s.path}, {"present", s.present}};
+  j["processes"] = nlohmann::json::array();
+  if (!s.present) return j;
+  j["writer_lock_pid"] = s.writer_lock_pid;
+  j["checkpointer_pid"] = s.checkpointer_pid;
+  j["lock_waiters"] = s.lock_waiters;
+  j["lock_recoveries"] = s.lock_recoveries;
+  j["lease_takeovers"] = s.lease_takeovers;
+  j["checkpoint_cycles"] = s.checkpoint_cycles;
+  j["wal_frames"] = s.wal_frames;
+  for (const AttachedProcess& p : s.processes) {
+    j["processes"].push_back({{"pid", p.pid},
+                              {"alive", p.alive},
+                              {"checkpointer", p.checkpointer},
+                              {"attached_unix_ms", p.attached_unix_ms},
+                              {"commits", p.commits},
+                              {"jobs_ok", p.jobs_ok},
+                              {"jobs_failed", p.jobs_failed},
+                              {"queue_depth", p.queue_depth},
+                              {"last_commit_unix_ms", p.last_commit_unix_ms},
+                              {"lock_acquisitions", p.lock_acquisitions},
+                              {"lock_wait_us_total", p.lock_wait_us_total},
+                              {"lock_wait_us_max", p.lock_wait_us_max}});
+  }
+  return j;
+}
+
+void print_processes(const nlohmann::json& s) {
+  if (!s["present"].get<bool>()) {
+    fmt::print("  no Sluice process has opened it (no {})\n", s["side_file"].get<std::string>());
+    return;
+  }
+  fmt::print(
+      "  Sluice processes: {} attached; writer lock held by {}, {} waiting; checkpointer {}\n",
+      s["processes"].size(),
+      s["writer_lock_pid"].get<int>() == 0 ? std::string("nobody")
+                                           : fmt::format("pid {}", s["writer_lock_pid"].get<int>()),
+      s["lock_waiters"].dump(),
+      s["checkpointer_pid"].get<int>() == 0
+          ? std::string("none")
+          : fmt::format("pid {}", s["checkpointer_pid"].get<int>()));
+  if (s["processes"].empty()) return;
+  fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>14} {:>12}\n", "pid", "alive", "commits",
+             "jobs ok", "failed", "queue", "lock wait avg", "lock wait max");
+  for (const auto& p : s["processes"]) {
+    const auto n = p["lock_acquisitions"].get<std::uint64_t>();
+    const double avg =
+        n == 0 ? 0.0 : static_cast<double>(p["lock_wait_us_total"].get<std::uint64_t>()) / n;
+    fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>11.0f} µs {:>9} µs{}\n",
+               p["pid"].get<int>(), p["alive"].get<bool>() ? "yes" : "no",
+               p["commits"].get<std::uint64_t>(), p["jobs_ok"].get<std::uint64_t>(),
+               p["jobs_failed"].get<std::uint64_t>(), p["queue_depth"].get<std::uint64_t>(), avg,
+               p["lock_wait_us_max"].get<std::uint64_t>(),
+               p["checkpointer"].get<bool>() ? "  checkpointer" : "");
+  }
+}
 
 nlohmann::json inspect(const std::string& path) {
   Connection c = open_existing(path, true);
@@ -54,7 +115,12 @@ nlohmann::json inspect(const std::string& path) {
   j["wal_frames"] = w.wal_frames;
   if (w.index_max_frame) j["wal_index_max_frame"] = *w.index_max_frame;
   if (w.backfilled_frames) j["wal_backfilled_frames"] = *w.backfilled_frames;
+  j["wal_readers"] = nlohmann::json::array();
+  for (const auto& r : w.readers) {
+    j["wal_readers"].push_back({{"slot", r.slot}, {"snapshot_frame", r.snapshot_frame}});
+  }
   for (const char* p : kPragmas) j["pragmas"][p] = c.pragma(p);
+  j["sluice"] = side_file_json(read_side_file(path));
 
   nlohmann::json warnings = nlohmann::json::array();
   if (fs.wal_unsafe) {
@@ -70,6 +136,21 @@ nlohmann::json inspect(const std::string& path) {
   if (w.index_max_frame && w.backfilled_frames && *w.backfilled_frames < *w.index_max_frame) {
     warnings.push_back(fmt::format("{} of {} WAL frames not yet copied back by a checkpoint",
                                    *w.index_max_frame - *w.backfilled_frames, *w.index_max_frame));
+  }
+  for (const auto& r : w.readers) {
+    if (w.index_max_frame && r.snapshot_frame < *w.index_max_frame) {
+      warnings.push_back(fmt::format(
+          "a reader (read slot {}) holds a snapshot at WAL frame {} of {}: no checkpoint can "
+          "copy back past it until its read transaction ends",
+          r.slot, r.snapshot_frame, *w.index_max_frame));
+    }
+  }
+  for (const auto& p : j["sluice"]["processes"]) {
+    if (!p["alive"].get<bool>()) {
+      warnings.push_back(fmt::format(
+          "Sluice process {} is gone but still listed; the next process to attach reaps it",
+          p["pid"].get<int>()));
+    }
   }
   if (page_count > 0 && freelist * 4 > page_count) {
     warnings.push_back(
@@ -95,9 +176,14 @@ void print_text(const nlohmann::json& j) {
     fmt::print(" (index: last frame {}, checkpointed {})", num(j["wal_index_max_frame"]),
                num(j["wal_backfilled_frames"]));
   }
+  for (const auto& r : j["wal_readers"]) {
+    fmt::print("\n  reader in read slot {} at WAL frame {}", r["slot"].dump(),
+               r["snapshot_frame"].dump());
+  }
   fmt::print("\n  fresh-connection pragmas:");
   for (const auto& [k, v] : j["pragmas"].items()) fmt::print(" {}={}", k, v.get<std::string>());
   fmt::print("\n");
+  print_processes(j["sluice"]);
   if (j["warnings"].empty()) fmt::print("  no warnings\n");
   for (const auto& w : j["warnings"]) fmt::print("  warning: {}\n", w.get<std::string>());
 }

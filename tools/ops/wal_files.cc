@@ -6,6 +6,8 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 namespace sluice::ops {
 namespace {
@@ -21,6 +23,32 @@ std::int64_t size_or(const std::string& path, std::int64_t missing) {
 // order (the index is never moved between machines).
 constexpr off_t kMaxFrameOffset = 16;
 constexpr off_t kBackfillOffset = 96;
+// WalCkptInfo.aReadMark[5] follows nBackfill; the lock bytes start at 120, read lock i at 123+i.
+constexpr off_t kReadMarkOffset = 100;
+constexpr off_t kReadLockOffset = 123;
+constexpr int kReadSlots = 5;
+
+// Opened once per path and never closed (see the header).
+int shm_fd(const std::string& path) {
+  static std::map<std::string, int> fds;
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  auto it = fds.find(path);
+  if (it != fds.end()) return it->second;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) fds.emplace(path, fd);
+  return fd;
+}
+
+// True when another process holds a lock on the byte (SQLite readers hold a shared one).
+bool byte_locked(int fd, off_t offset) {
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = offset;
+  fl.l_len = 1;
+  return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
 
 std::optional<std::uint32_t> read_u32(int fd, off_t offset) {
   std::uint32_t v = 0;
@@ -45,12 +73,16 @@ WalFiles read_wal_files(const std::string& db_path, std::int64_t page_size) {
   w.wal_bytes = size_or(db_path + "-wal", -1);
   w.shm_bytes = size_or(db_path + "-shm", -1);
   if (w.wal_bytes > 32 && page_size > 0) w.wal_frames = (w.wal_bytes - 32) / (page_size + 24);
-  if (w.shm_bytes >= kBackfillOffset + 4) {
-    int fd = ::open((db_path + "-shm").c_str(), O_RDONLY | O_CLOEXEC);
+  if (w.shm_bytes >= kReadLockOffset + kReadSlots) {
+    const int fd = shm_fd(db_path + "-shm");
     if (fd >= 0) {
       w.index_max_frame = read_u32(fd, kMaxFrameOffset);
       w.backfilled_frames = read_u32(fd, kBackfillOffset);
-      ::close(fd);
+      // Slot 0 readers read the database file only; they pin nothing.
+      for (int i = 1; i < kReadSlots; ++i) {
+        auto mark = read_u32(fd, kReadMarkOffset + 4 * i);
+        if (mark && byte_locked(fd, kReadLockOffset + i)) w.readers.push_back({i, *mark});
+      }
     }
   }
   return w;

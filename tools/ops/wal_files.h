@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sluice/connection.h"
 
@@ -25,9 +26,19 @@ struct WalFiles {
   // frames a checkpoint has copied back (nBackfill).
   std::optional<std::uint32_t> index_max_frame;
   std::optional<std::uint32_t> backfilled_frames;
+  // Readers of other processes inside a read transaction that uses the WAL, by read-mark slot
+  // (1..4): the snapshot's last frame. A checkpoint cannot copy back past the smallest mark, so a
+  // reader whose mark is below index_max_frame pins the WAL.
+  struct Reader {
+    int slot = 0;
+    std::uint32_t snapshot_frame = 0;
+  };
+  std::vector<Reader> readers;
 };
 
 // Reads sizes and the shared-memory index of `db_path` for a database of `page_size` bytes.
+// The -shm descriptor stays open until the process exits: closing any descriptor of a file drops
+// every POSIX lock this process holds on it, including those of an open SQLite connection.
 WalFiles read_wal_files(const std::string& db_path, std::int64_t page_size);
 
 // The filesystem holding `path`: its name ("ext4", "nfs", "fuse", ...) and whether WAL mode is
