@@ -42,13 +42,14 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/sluice bench $(BENCH_ARGS)
 
-# Engine tests under ThreadSanitizer, in their own build directory (GCC cannot mix TSan with
-# other sanitizers); only the library and engine_tests are built there.
+# Engine and multi-process tests under ThreadSanitizer, in their own build directory (GCC cannot
+# mix TSan with other sanitizers); only the library and those two test binaries are built there.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread \
 	  -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/engine_tests --gtest_brief=1
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/multiprocess_tests --gtest_brief=1
 
 test: build tsan
 	ctest --test-dir $(BUILD) --output-on-failure -j 1

@@ -133,9 +133,9 @@ void Checkpointer::cycle() noexcept {
     return;
   }
   const auto frames = static_cast<std::uint64_t>(bulk.wal_frames);
-  const CheckpointMode mode = frames >= 3 * pages   ? CheckpointMode::Truncate
-                              : frames >= 2 * pages ? CheckpointMode::Restart
-                                                    : CheckpointMode::Passive;
+  const CheckpointMode mode = frames >= 3 * pages       ? CheckpointMode::Truncate
+                              : 2 * frames >= 3 * pages ? CheckpointMode::Restart
+                                                        : CheckpointMode::Passive;
   CheckpointResult tail;
   tail.busy = true;
   try {

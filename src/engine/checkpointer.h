@@ -17,7 +17,7 @@
 // frames committed during the bulk pass (~1 ms) and completes, and the next BEGIN IMMEDIATE of
 // any process restarts the WAL from its beginning. Without the tail, a WAL under continuous
 // writes never restarts and grows without bound. Readers that keep a read transaction open all
-// the time pin the WAL so that PASSIVE never completes: past 2 x checkpoint_pages the tail
+// the time pin the WAL so that PASSIVE never completes: past 1.5 x checkpoint_pages the tail
 // escalates to RESTART, past 3 x to TRUNCATE, each waiting at most kRestartWaitMs for readers of
 // old snapshots (new readers read from the database file). Hysteresis: when readers kept part
 // of the WAL, the next cycle waits until the WAL has grown by another half of checkpoint_pages.

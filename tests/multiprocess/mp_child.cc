@@ -1,0 +1,123 @@
+// mp_child: the other processes of the multi-process tests (tests/multiprocess). Each mode opens
+// its own Database (or, for `foreign`, a plain SQLite connection) and talks to the test over
+// stdin/stdout lines. The table is t(proc, thread, i, PRIMARY KEY(proc, thread, i)).
+//
+//   write DB PROC THREADS ROWS   print "ready", wait for a line, then THREADS threads insert
+//                                ROWS rows each; print "done" and exit 0
+//   stream DB PROC MS            insert rows as fast as possible for MS ms; print "done N"
+//   hold DB                      inside a write job (so holding the writer lock, mid-batch):
+//                                insert a row of proc -2, print "holding", block until killed
+//   lease DB                     print "active" once this process holds the checkpointer lease,
+//                                then wait for stdin to close
+//   foreign DB ROWS              plain SQLite (BEGIN IMMEDIATE, busy_timeout 5000), no Sluice:
+//                                ROWS one-row transactions with proc -1; print "done"
+//
+// Config comes from Config::from_env (SLUICE_* variables), the path from the argument.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sluice/sluice.h"
+
+namespace {
+
+using sluice::Config;
+using sluice::Database;
+
+void say(const std::string& s) {
+  std::cout << s << std::endl;  // flushes: the test waits for it
+}
+
+Database open(const std::string& path) {
+  Config c = Config::from_env();
+  c.path = path;
+  return Database::open(c);
+}
+
+constexpr const char* kInsert = "INSERT INTO t(proc, thread, i) VALUES (?, ?, ?)";
+
+int write_mode(const std::string& path, int proc, int threads, int rows) {
+  Database db = open(path);
+  say("ready");
+  std::string go;
+  std::getline(std::cin, go);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < rows; ++i) db.execute(kInsert, proc, t, i);
+    });
+  }
+  for (auto& t : ts) t.join();
+  say("done");
+  return 0;
+}
+
+int stream_mode(const std::string& path, int proc, int ms) {
+  Database db = open(path);
+  say("ready");
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  int i = 0;
+  while (std::chrono::steady_clock::now() < end) db.execute(kInsert, proc, 0, i++);
+  say("done " + std::to_string(i));
+  return 0;
+}
+
+int hold_mode(const std::string& path) {
+  Database db = open(path);
+  db.write([](sluice::Transaction& tx) {
+    tx.exec(kInsert, -2, 0, 0);
+    say("holding");
+    for (;;) pause();
+  });
+  return 1;
+}
+
+int lease_mode(const std::string& path) {
+  Database db = open(path);
+  while (!db.stats().checkpointer_active) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  say("active");
+  std::string line;
+  while (std::getline(std::cin, line)) {
+  }
+  return 0;
+}
+
+int foreign_mode(const std::string& path, int rows) {
+  sluice::Connection c = sluice::Connection::open(path);
+  c.pragma("busy_timeout=5000");
+  for (int i = 0; i < rows; ++i) {
+    c.exec("BEGIN IMMEDIATE");
+    c.exec(kInsert, -1, 0, i);
+    c.exec("COMMIT");
+  }
+  say("done");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  try {
+    if (a.size() == 5 && a[0] == "write") {
+      return write_mode(a[1], std::stoi(a[2]), std::stoi(a[3]), std::stoi(a[4]));
+    }
+    if (a.size() == 4 && a[0] == "stream")
+      return stream_mode(a[1], std::stoi(a[2]), std::stoi(a[3]));
+    if (a.size() == 2 && a[0] == "hold") return hold_mode(a[1]);
+    if (a.size() == 2 && a[0] == "lease") return lease_mode(a[1]);
+    if (a.size() == 3 && a[0] == "foreign") return foreign_mode(a[1], std::stoi(a[2]));
+  } catch (const std::exception& e) {
+    std::cerr << "mp_child: " << e.what() << "\n";
+    return 2;
+  }
+  std::cerr << "mp_child: bad arguments\n";
+  return 3;
+}

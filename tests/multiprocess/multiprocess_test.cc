@@ -1,0 +1,294 @@
+// Multi-process tests: real processes (tests/multiprocess/mp_child.cc, fork + exec) writing one
+// database through their own Databases — the cross-process writer lock, its recovery after
+// SIGKILL, the checkpointer lease, foreign writers, the fork guard.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/temp_dir.h"
+#include "multiprocess/child.h"
+#ifdef SLUICE_CLI_PATH
+#include "tools/cli_runner.h"
+#endif
+#include "sluice/sluice.h"
+
+namespace sluice {
+namespace {
+
+using testing::Child;
+using testing::TempDir;
+using Clock = std::chrono::steady_clock;
+
+std::string make_db(const TempDir& dir) {
+  const std::string path = dir.file("mp.db");
+  Connection c = Connection::open(path);
+  c.pragma("journal_mode=wal");
+  c.exec_script("CREATE TABLE t(proc INT, thread INT, i INT, PRIMARY KEY(proc, thread, i))");
+  return path;
+}
+
+std::int64_t count(const std::string& path, const std::string& where = "1") {
+  Connection c = Connection::open(path, OpenOptions::read_only());
+  return c.query("SELECT count(*) FROM t WHERE " + where).scalar<std::int64_t>();
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : fallback;
+}
+
+// Waits (up to `limit`) for `cond`, re-checking every millisecond: for states another process
+// reaches on its own, which no event here can signal. Returns whether it held.
+template <class F>
+bool eventually(F cond, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto end = Clock::now() + limit;
+  while (!cond()) {
+    if (Clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+TEST(MultiProcess, ProcessesAndThreadsWriteEveryKeyExactlyOnce) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  constexpr int kProcs = 4, kThreads = 3, kRows = 300;
+  std::vector<std::unique_ptr<Child>> kids;
+  for (int p = 0; p < kProcs; ++p) {
+    kids.push_back(std::make_unique<Child>(std::vector<std::string>{
+        "write", db, std::to_string(p), std::to_string(kThreads), std::to_string(kRows)}));
+  }
+  for (auto& k : kids) ASSERT_EQ(k->read_line(), "ready");
+  // All attached before any writes: every one has its slot in the side file.
+  EXPECT_EQ(read_side_file(db).processes.size(), static_cast<std::size_t>(kProcs));
+  for (auto& k : kids) k->send("go");
+  for (auto& k : kids) EXPECT_EQ(k->read_line(), "done");
+  for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
+
+  EXPECT_EQ(count(db), kProcs * kThreads * kRows);
+  Connection c = Connection::open(db, OpenOptions::read_only());
+  // Every (proc, thread) wrote exactly 0..kRows-1 (the primary key rules out duplicates).
+  auto q = c.query("SELECT proc, thread, count(*), min(i), max(i) FROM t GROUP BY proc, thread");
+  int groups = 0;
+  while (q.next()) {
+    ++groups;
+    EXPECT_EQ(q.get<int>(2), kRows);
+    EXPECT_EQ(q.get<int>(3), 0);
+    EXPECT_EQ(q.get<int>(4), kRows - 1);
+  }
+  EXPECT_EQ(groups, kProcs * kThreads);
+  EXPECT_EQ(c.query("PRAGMA integrity_check").scalar<std::string>(), "ok");
+  // Each process freed its slot when its Database closed.
+  EXPECT_TRUE(read_side_file(db).processes.empty());
+}
+
+TEST(MultiProcess, KilledLockHolderIsRecoveredWithinOneSecondAndItsBatchIsGone) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  Child holder({"hold", db});
+  ASSERT_EQ(holder.read_line(), "holding");  // its writer is mid-batch, holding the lock
+  EXPECT_EQ(read_side_file(db).writer_lock_pid, holder.pid());
+
+  Database mine = Database::open(db);
+  auto write = std::async(std::launch::async, [&] {
+    mine.execute("INSERT INTO t(proc, thread, i) VALUES (7, 7, 7)");
+    return Clock::now();
+  });
+  // Our writer is asleep on the lock (the side file counts it) before the holder dies.
+  ASSERT_TRUE(eventually([&] { return read_side_file(db).lock_waiters == 1; }));
+  EXPECT_EQ(write.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+
+  const auto killed = Clock::now();
+  holder.kill(SIGKILL);
+  const auto written = write.get();
+  EXPECT_EQ(holder.wait(), 128 + SIGKILL);
+  EXPECT_LT(written - killed, std::chrono::seconds(1));
+
+  EXPECT_EQ(count(db, "proc = 7"), 1);
+  EXPECT_EQ(count(db, "proc = -2"), 0);  // the killed batch never committed
+  EXPECT_EQ(mine.stats().lock_recoveries, 1u);
+  EXPECT_EQ(read_side_file(db).lock_recoveries, 1u);
+  mine.execute("INSERT INTO t(proc, thread, i) VALUES (7, 7, 8)");  // and the lock still works
+  EXPECT_EQ(mine.read([](Connection& c) {
+    return c.query("PRAGMA integrity_check").scalar<std::string>();
+  }),
+            "ok");
+}
+
+TEST(MultiProcess, CheckpointerLeaseMovesWhenItsProcessDies) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  Child first({"lease", db});
+  ASSERT_EQ(first.read_line(), "active");
+  Database mine = Database::open(db);
+  EXPECT_FALSE(mine.stats().checkpointer_active);
+  EXPECT_EQ(read_side_file(db).checkpointer_pid, first.pid());
+
+  const auto killed = Clock::now();
+  first.kill(SIGKILL);
+  ASSERT_TRUE(eventually([&] { return mine.stats().checkpointer_active; }));
+  EXPECT_LT(Clock::now() - killed, std::chrono::seconds(1));
+  EXPECT_EQ(first.wait(), 128 + SIGKILL);
+  EXPECT_EQ(mine.stats().lease_takeovers, 1u);
+  EXPECT_EQ(read_side_file(db).checkpointer_pid, getpid());
+  // The new checkpointer works: the WAL it checkpoints empties on an explicit TRUNCATE too.
+  for (int i = 0; i < 50; ++i) mine.execute("INSERT INTO t(proc, thread, i) VALUES (1, 1, ?)", i);
+  EXPECT_FALSE(mine.checkpoint(CheckpointMode::Truncate).busy);
+}
+
+TEST(MultiProcess, ForeignWriterInterleavesWithSluiceProcesses) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  std::vector<std::unique_ptr<Child>> kids;
+  for (int p = 0; p < 2; ++p) {
+    kids.push_back(std::make_unique<Child>(
+        std::vector<std::string>{"write", db, std::to_string(p), "2", "400"}));
+  }
+  for (auto& k : kids) ASSERT_EQ(k->read_line(), "ready");
+  Child foreign({"foreign", db, "300"});  // plain SQLite: meets SQLite's locks, not ours
+  for (auto& k : kids) k->send("go");
+  EXPECT_EQ(foreign.read_line(), "done");
+  for (auto& k : kids) EXPECT_EQ(k->read_line(), "done");
+  for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
+  EXPECT_EQ(foreign.wait(), 0);
+  EXPECT_EQ(count(db, "proc = -1"), 300);
+  EXPECT_EQ(count(db, "proc >= 0"), 2 * 2 * 400);
+}
+
+TEST(MultiProcess, WalStaysBoundedWhileReadersKeepReadTransactionsOpen) {
+  // Two writer processes at full rate; four readers here, each starting its next read
+  // transaction as soon as the last ends, so some snapshot always pins the WAL. The checkpointer
+  // (this process holds the lease: it opened first) escalates to RESTART/TRUNCATE; the WAL must
+  // stay within 4 x checkpoint_pages pages. CI size: 2 s at 1000 pages; the full size is
+  //   MP_WAL_MS=60000 MP_WAL_PAGES=4000 multiprocess_tests --gtest_filter='*WalStays*'
+  TempDir dir;
+  const std::string db = make_db(dir);
+  const int kPages = env_int("MP_WAL_PAGES", 1000);
+  const std::string ms = std::to_string(env_int("MP_WAL_MS", 2000));
+  Config cfg;
+  cfg.path = db;
+  cfg.checkpoint_pages = kPages;
+  cfg.pool_size = 4;
+  Database mine = Database::open(cfg);
+  ASSERT_TRUE(eventually([&] { return mine.stats().checkpointer_active; }));
+  const std::vector<std::string> env = {"SLUICE_CHECKPOINT_PAGES=" + std::to_string(kPages)};
+  Child a({"stream", db, "1", ms}, env), b({"stream", db, "2", ms}, env);
+  ASSERT_EQ(a.read_line(), "ready");
+  ASSERT_EQ(b.read_line(), "ready");
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        mine.read([](Connection& c) {
+          return c.query("SELECT count(*) FROM t WHERE proc = 1 AND thread = 0 AND i > 100")
+              .scalar<std::int64_t>();
+        });
+        reads.fetch_add(1);
+      }
+    });
+  }
+  auto done = std::async(std::launch::async, [&] {
+    return std::make_pair(a.read_line(std::chrono::minutes(10)),
+                          b.read_line(std::chrono::minutes(10)));
+  });
+  std::uintmax_t max_wal = 0;
+  while (done.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready) {
+    std::error_code ec;
+    max_wal = std::max(max_wal, std::filesystem::file_size(db + "-wal", ec));
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  const auto [da, dbb] = done.get();
+  EXPECT_EQ(a.wait(), 0);
+  EXPECT_EQ(b.wait(), 0);
+  const std::int64_t written = std::stoll(da.substr(5)) + std::stoll(dbb.substr(5));
+  const std::uintmax_t bound = 4u * static_cast<std::uintmax_t>(kPages) * 4096u;
+  RecordProperty("wal_max_bytes", std::to_string(max_wal));
+  std::printf("rows written %lld, reads %lld, WAL max %ju bytes (bound %ju)\n",
+              static_cast<long long>(written), static_cast<long long>(reads.load()), max_wal,
+              bound);
+  // Each row commits at least 2 pages (table + primary-key index): without WAL restarts the
+  // file would have passed the bound twice over.
+  EXPECT_GT(written, 4 * kPages);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_LE(max_wal, bound);
+}
+
+#ifdef SLUICE_CLI_PATH
+TEST(MultiProcess, InspectAndCheckpointWorkDuringALiveMultiProcessRun) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  std::vector<std::unique_ptr<Child>> kids;
+  for (int p = 0; p < 3; ++p) {
+    kids.push_back(
+        std::make_unique<Child>(std::vector<std::string>{"stream", db, std::to_string(p), "1500"}));
+  }
+  for (auto& k : kids) ASSERT_EQ(k->read_line(), "ready");
+
+  testing::CliRun inspect = testing::sluice_cli("inspect " + db + " --json");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  const auto j = nlohmann::json::parse(inspect.output);
+  EXPECT_TRUE(j["sluice"]["present"].get<bool>());
+  std::set<int> listed;
+  for (const auto& p : j["sluice"]["processes"]) {
+    if (p["alive"].get<bool>()) listed.insert(p["pid"].get<int>());
+  }
+  for (auto& k : kids) EXPECT_TRUE(listed.count(k->pid())) << "pid " << k->pid() << " missing";
+  const int checkpointer = j["sluice"]["checkpointer_pid"].get<int>();
+  EXPECT_TRUE(listed.count(checkpointer)) << "checkpointer " << checkpointer;
+
+  testing::CliRun ckpt = testing::sluice_cli("checkpoint " + db + " --mode passive");
+  EXPECT_EQ(ckpt.exit_code, 0) << ckpt.output;
+  EXPECT_NE(ckpt.output.find("checkpoint passive of"), std::string::npos) << ckpt.output;
+
+  for (auto& k : kids) EXPECT_EQ(k->read_line().rfind("done ", 0), 0u);
+  for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
+  // And the operator's view after everyone left: no process attached.
+  testing::CliRun after = testing::sluice_cli("inspect " + db + " --json");
+  ASSERT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_TRUE(nlohmann::json::parse(after.output)["sluice"]["processes"].empty());
+}
+#endif
+
+TEST(MultiProcess, ChildAfterForkIsRefusedAndParentCarriesOn) {
+  TempDir dir;
+  const std::string db = make_db(dir);
+  Database mine = Database::open(db);
+  mine.execute("INSERT INTO t(proc, thread, i) VALUES (0, 0, 0)");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int code = 1;
+    try {
+      mine.execute("INSERT INTO t(proc, thread, i) VALUES (0, 0, 1)");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::InvalidArgument) code = 0;
+    }
+    mine.close();  // must return at once without touching the parent's threads or locks
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  mine.execute("INSERT INTO t(proc, thread, i) VALUES (0, 0, 2)");
+  EXPECT_EQ(count(db), 2);
+}
+
+}  // namespace
+}  // namespace sluice
