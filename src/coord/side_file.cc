@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -53,6 +54,10 @@ void check_layout(const SideLayout& l, const std::string& path) {
   }
 }
 
+std::uint64_t magic_of(SideLayout& l) {
+  return std::atomic_ref<std::uint64_t>(l.header.magic).load(std::memory_order_acquire);
+}
+
 void initialise(SideLayout& l) {
   std::memset(static_cast<void*>(&l), 0, kBytes);
   init_robust_mutex(l.writer_lock);
@@ -61,9 +66,9 @@ void initialise(SideLayout& l) {
   l.header.layout_bytes = kBytes;
   l.header.mutex_bytes = sizeof(pthread_mutex_t);
   l.header.max_slots = kMaxSlots;
-  // The magic last: a file without it is initialised again by the next attach.
-  std::atomic_thread_fence(std::memory_order_release);
-  l.header.magic = kSideMagic;
+  // The magic last: a file without it is initialised again by the next attach, and an observer
+  // that sees it sees the rest.
+  std::atomic_ref<std::uint64_t>(l.header.magic).store(kSideMagic, std::memory_order_release);
 }
 
 // The database's permission bits, so the side file is as accessible as the database and its
@@ -92,7 +97,7 @@ std::unique_ptr<SideFile> SideFile::attach(const std::string& db_path) {
     cant_open(path, "cannot map", errno);
   }
   auto* layout = static_cast<SideLayout*>(g.map);
-  if (layout->header.magic != kSideMagic) {
+  if (magic_of(*layout) != kSideMagic) {
     initialise(*layout);
   } else {
     check_layout(*layout, path);
@@ -146,7 +151,7 @@ std::unique_ptr<SideFile> SideFile::observe(const std::string& db_path) {
     return nullptr;
   }
   auto* layout = static_cast<SideLayout*>(g.map);
-  if (layout->header.magic != kSideMagic) return nullptr;
+  if (magic_of(*layout) != kSideMagic) return nullptr;
   check_layout(*layout, path);
   std::unique_ptr<SideFile> f(new SideFile(path, g.fd, layout));
   g.fd = -1;
