@@ -52,4 +52,14 @@ CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_
   return r;
 }
 
+void sync_database_file(Connection& conn) {
+  sqlite3_file* file = nullptr;
+  sqlite3* db = conn.native_handle();
+  int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc == SQLITE_OK && file != nullptr && file->pMethods != nullptr) {
+    rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  }
+  if (rc != SQLITE_OK) throw sqlite::make_error(rc, db, "sync of '" + conn.path() + "'");
+}
+
 }  // namespace sluice::engine

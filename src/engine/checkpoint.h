@@ -14,4 +14,10 @@ namespace sluice::engine {
 CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_timeout_ms,
                                 EngineMetrics& metrics);
 
+// Flushes the database file's written pages to disk through SQLite's own file handle (xSync;
+// never a descriptor of ours, whose close would drop this process's POSIX locks on the file).
+// A PASSIVE checkpoint that copies everything ends with this sync; doing it first, outside the
+// writer lock, leaves the checkpoint's own sync only its last few pages. Throws Error(IoError).
+void sync_database_file(Connection& conn);
+
 }  // namespace sluice::engine
