@@ -2,8 +2,12 @@
 // its own Database (or, for `foreign`, a plain SQLite connection) and talks to the test over
 // stdin/stdout lines. The table is t(proc, thread, i, PRIMARY KEY(proc, thread, i)).
 //
-//   write DB PROC THREADS ROWS   print "ready", wait for a line, then THREADS threads insert
-//                                ROWS rows each; print "done" and exit 0
+//   write DB PROC THREADS ROWS [tuned]
+//                                print "ready", wait for a line, then THREADS threads insert
+//                                ROWS rows each; print "done MS MAX_US" (elapsed, slowest
+//                                insert) and exit 0. `tuned`: no Sluice — each thread its own
+//                                connection, BEGIN IMMEDIATE per row, busy_timeout 5000 (the
+//                                seeds' tuned setup), for comparison
 //   stream DB PROC MS            insert rows as fast as possible for MS ms; print "done N"
 //   hold DB                      inside a write job (so holding the writer lock, mid-batch):
 //                                insert a row of proc -2, print "holding", block until killed
@@ -15,9 +19,11 @@
 // Config comes from Config::from_env (SLUICE_* variables), the path from the argument.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,19 +47,52 @@ Database open(const std::string& path) {
 
 constexpr const char* kInsert = "INSERT INTO t(proc, thread, i) VALUES (?, ?, ?)";
 
-int write_mode(const std::string& path, int proc, int threads, int rows) {
-  Database db = open(path);
+// One row per call, timed; returns the slowest insert (µs).
+template <class Insert>
+std::int64_t timed_rows(int rows, Insert insert) {
+  std::int64_t worst = 0;
+  for (int i = 0; i < rows; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    insert(i);
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    worst = std::max<std::int64_t>(worst, us);
+  }
+  return worst;
+}
+
+int write_mode(const std::string& path, int proc, int threads, int rows, bool tuned) {
+  std::optional<Database> db;
+  if (!tuned) db.emplace(open(path));
   say("ready");
   std::string go;
   std::getline(std::cin, go);
+  const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> ts;
+  std::vector<std::int64_t> worst(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
-      for (int i = 0; i < rows; ++i) db.execute(kInsert, proc, t, i);
+      if (!tuned) {
+        worst[t] = timed_rows(rows, [&](int i) { db->execute(kInsert, proc, t, i); });
+        return;
+      }
+      sluice::Connection c = sluice::Connection::open(path);
+      c.pragma("busy_timeout=5000");
+      c.pragma("synchronous=NORMAL");
+      worst[t] = timed_rows(rows, [&](int i) {
+        c.exec("BEGIN IMMEDIATE");
+        c.exec(kInsert, proc, t, i);
+        c.exec("COMMIT");
+      });
     });
   }
   for (auto& t : ts) t.join();
-  say("done");
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  say("done " + std::to_string(ms) + " " +
+      std::to_string(*std::max_element(worst.begin(), worst.end())));
   return 0;
 }
 
@@ -106,8 +145,8 @@ int foreign_mode(const std::string& path, int rows) {
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   try {
-    if (a.size() == 5 && a[0] == "write") {
-      return write_mode(a[1], std::stoi(a[2]), std::stoi(a[3]), std::stoi(a[4]));
+    if ((a.size() == 5 || (a.size() == 6 && a[5] == "tuned")) && a[0] == "write") {
+      return write_mode(a[1], std::stoi(a[2]), std::stoi(a[3]), std::stoi(a[4]), a.size() == 6);
     }
     if (a.size() == 4 && a[0] == "stream")
       return stream_mode(a[1], std::stoi(a[2]), std::stoi(a[3]));

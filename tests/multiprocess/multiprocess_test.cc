@@ -74,7 +74,7 @@ TEST(MultiProcess, ProcessesAndThreadsWriteEveryKeyExactlyOnce) {
   // All attached before any writes: every one has its slot in the side file.
   EXPECT_EQ(read_side_file(db).processes.size(), static_cast<std::size_t>(kProcs));
   for (auto& k : kids) k->send("go");
-  for (auto& k : kids) EXPECT_EQ(k->read_line(), "done");
+  for (auto& k : kids) EXPECT_EQ(k->read_line().rfind("done ", 0), 0u);
   for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
 
   EXPECT_EQ(count(db), kProcs * kThreads * kRows);
@@ -92,6 +92,50 @@ TEST(MultiProcess, ProcessesAndThreadsWriteEveryKeyExactlyOnce) {
   EXPECT_EQ(c.query("PRAGMA integrity_check").scalar<std::string>(), "ok");
   // Each process freed its slot when its Database closed.
   EXPECT_TRUE(read_side_file(db).processes.empty());
+}
+
+// P processes x T threads of one-row writes, Sluice and then the seeds' tuned setup on the same
+// schema: every row lands in both. Prints writes/s, the slowest write and fairness (slowest
+// process / mean) — figures, not assertions (speed targets live in benchmarks). CI size is
+// small; the size is
+//   MP_PROCS=16 MP_THREADS=4 MP_ROWS=2000 multiprocess_tests --gtest_filter='*ComparedWithTuned*'
+TEST(MultiProcess, ProcessesComparedWithTunedLoseNothing) {
+  const int procs = env_int("MP_PROCS", 4), threads = env_int("MP_THREADS", 2),
+            rows = env_int("MP_ROWS", 200);
+  for (const bool tuned : {false, true}) {
+    TempDir dir;
+    const std::string db = make_db(dir);
+    std::vector<std::unique_ptr<Child>> kids;
+    for (int p = 0; p < procs; ++p) {
+      std::vector<std::string> args = {"write", db, std::to_string(p), std::to_string(threads),
+                                       std::to_string(rows)};
+      if (tuned) args.push_back("tuned");
+      kids.push_back(std::make_unique<Child>(args));
+    }
+    for (auto& k : kids) ASSERT_EQ(k->read_line(), "ready");
+    const auto start = Clock::now();
+    for (auto& k : kids) k->send("go");
+    double slowest_ms = 0, sum_rate = 0, min_rate = 1e18;
+    long long worst_us = 0;
+    for (auto& k : kids) {
+      const std::string line = k->read_line(std::chrono::minutes(10));
+      ASSERT_EQ(line.rfind("done ", 0), 0u) << line;
+      long long ms = 0, us = 0;
+      ASSERT_EQ(std::sscanf(line.c_str(), "done %lld %lld", &ms, &us), 2) << line;
+      const double rate = 1000.0 * threads * rows / static_cast<double>(std::max(1LL, ms));
+      sum_rate += rate;
+      min_rate = std::min(min_rate, rate);
+      worst_us = std::max(worst_us, us);
+    }
+    slowest_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
+    EXPECT_EQ(count(db), procs * threads * rows);
+    std::printf(
+        "%s %d processes x %d threads: %.0f writes/s, slowest write %.1f ms, fairness "
+        "%.2f (slowest process / mean)\n",
+        tuned ? "tuned " : "sluice", procs, threads, 1000.0 * procs * threads * rows / slowest_ms,
+        static_cast<double>(worst_us) / 1000, min_rate / (sum_rate / procs));
+  }
 }
 
 TEST(MultiProcess, KilledLockHolderIsRecoveredWithinOneSecondAndItsBatchIsGone) {
@@ -160,7 +204,7 @@ TEST(MultiProcess, ForeignWriterInterleavesWithSluiceProcesses) {
   Child foreign({"foreign", db, "300"});  // plain SQLite: meets SQLite's locks, not ours
   for (auto& k : kids) k->send("go");
   EXPECT_EQ(foreign.read_line(), "done");
-  for (auto& k : kids) EXPECT_EQ(k->read_line(), "done");
+  for (auto& k : kids) EXPECT_EQ(k->read_line().rfind("done ", 0), 0u);
   for (auto& k : kids) EXPECT_EQ(k->wait(), 0);
   EXPECT_EQ(foreign.wait(), 0);
   EXPECT_EQ(count(db, "proc = -1"), 300);
