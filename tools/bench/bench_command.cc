@@ -68,7 +68,8 @@ Examples:
   sluice bench --mode tuned,sluice --sync full --workers 64)";
 
 void remove_db(const fs::path& p) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-sluice"}) fs::remove(p.string() + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-sluice"})
+    fs::remove(p.string() + suffix);
 }
 
 // Builds the phase's template database once; every run copies it.
