@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -106,6 +107,17 @@ std::unique_ptr<SideFile> SideFile::attach(const std::string& db_path) {
   g.fd = -1;
   g.map = nullptr;
   f->reap_dead();
+  if (std::ranges::none_of(layout->slots, [](const ProcessSlot& s) {
+        return s.pid.load(std::memory_order_acquire) != 0;
+      })) {
+    // First attachment since every other process left (or died): forget the transient state
+    // they left behind — a waiter count of a process killed while waiting, the WAL size of the
+    // last run. The lifetime counters (recoveries, takeovers, cycles) stay.
+    layout->lock_waiters.store(0, std::memory_order_relaxed);
+    layout->checkpoint.wal_frames.store(0, std::memory_order_relaxed);
+    layout->checkpoint.threshold.store(0, std::memory_order_relaxed);
+    layout->checkpoint.wanted.store(0, std::memory_order_relaxed);
+  }
   const pid_t pid = getpid();
   for (ProcessSlot& s : layout->slots) {
     if (s.pid.load(std::memory_order_acquire) != 0) continue;
