@@ -15,6 +15,11 @@ std::vector<Wanted> wanted_for(const Config& c, Role role) {
   std::vector<Wanted> w;
   const std::string cache = std::to_string(-c.cache_size_kib);  // negative = KiB
   if (role == Role::Writer) {
+    // While opening, wait for other connections like any SQLite client: switching a fresh file
+    // to WAL needs an exclusive lock, and N processes starting together (gunicorn workers) all
+    // try at once. Set to 0 below, once the connection is open.
+    w.push_back(
+        {"busy_timeout", std::to_string(c.busy_timeout_ms), std::to_string(c.busy_timeout_ms)});
     w.push_back({"journal_mode", c.wal ? "WAL" : "DELETE", c.wal ? "wal" : "delete"});
     w.push_back({"synchronous", std::to_string(static_cast<int>(c.synchronous)),
                  std::to_string(static_cast<int>(c.synchronous))});

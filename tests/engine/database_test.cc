@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -76,6 +77,32 @@ TEST(Database, MissingFileWithoutCreateFails) {
   Config cfg;
   cfg.create_if_missing = false;
   EXPECT_EQ(open_error(dir.file("missing.db"), cfg).code(), ErrorCode::CantOpen);
+}
+
+// Regression: `sluice bench --processes 4` failed with "PRAGMA journal_mode=WAL: database is
+// locked" when processes opened a fresh database together; the writer connection had
+// busy_timeout 0 already while opening.
+TEST(Database, OpenWaitsForAnotherConnectionsLockUpToTheBusyTimeout) {
+  TempDir dir;
+  std::string path = dir.file("fresh.db");
+  Connection other = Connection::open(path);  // rollback journal: switching to WAL needs it idle
+  other.exec("CREATE TABLE t(x)");
+  other.exec("BEGIN");
+  other.query("SELECT count(*) FROM t").next();  // holds a SHARED lock
+  Config cfg = Config::production();
+  cfg.busy_timeout_ms = 300;
+  const auto t0 = std::chrono::steady_clock::now();
+  Error e = open_error(path, cfg);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(e.code(), ErrorCode::Busy) << e.what();
+  EXPECT_GE(waited, std::chrono::milliseconds(300)) << "open gave up without waiting";
+
+  // Released while (or before) another open waits: that open succeeds.
+  cfg.busy_timeout_ms = 10000;
+  auto opened = std::async(std::launch::async, [&] { return Database::open(path, cfg); });
+  other.exec("COMMIT");
+  Database db = opened.get();
+  EXPECT_EQ(db.effective_pragmas().at("journal_mode"), "wal");
 }
 
 TEST(Database, InvalidConfigIsRefusedBeforeOpening) {
