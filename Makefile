@@ -12,7 +12,8 @@ BENCH_ARGS ?=
 
 # Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links).
 APT_PACKAGES := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-                libgtest-dev libgmock-dev libbenchmark-dev
+                libgtest-dev libgmock-dev libbenchmark-dev \
+                chromium
 
 .PHONY: run test deps build tsan install micro-bench format clean
 

@@ -4,17 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
-#include "bench/blog_workload.h"
-#include "bench/drivers.h"
-#include "bench/machine.h"
+#include "bench/bench_run.h"
 #include "bench/options.h"
-#include "bench/report.h"
-#include "bench/runner.h"
 #include "sluice/sluice.h"
 
 namespace sluice::bench {
@@ -27,15 +20,25 @@ const char* to_string(Mode m) {
       return "tuned";
     case Mode::Sluice:
       return "sluice";
+    case Mode::SluiceSubmit:
+      return "sluice-submit";
   }
   return "?";
 }
 
-const char* to_string(Phase p) { return p == Phase::Write ? "write" : "mixed"; }
+const char* to_string(Phase p) {
+  switch (p) {
+    case Phase::Write:
+      return "write";
+    case Phase::Mixed:
+      return "mixed";
+    case Phase::Ingest:
+      return "ingest";
+  }
+  return "?";
+}
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr const char* kDescription =
     R"(Benchmark SQLite under concurrent load: Sluice beside plain SQLite.
@@ -56,126 +59,30 @@ Phases:
   mixed    seeded database (46,000 rows, not scaled) with indices; 2^20 reads + 2^17 writes
            (x scale), every ninth operation a write; reads uniform over the four queries.
 Workers are threads in a closed loop: each takes the next operation from a shared counter until
-the phase's count is done. Each operation is timed from call to result, failed ones included;
-rates count successful operations only, and errors are shown by kind with their share. ops/s of
-each mode is also shown as a ratio to tuned at the same worker count. Each run reads its
-pragmas back from a worker's connection and prints them; --json adds the machine, SQLite's
-version and compile options, and (sluice) the library's statistics for every point.
+the phase's count is done. With --processes P, every point runs as P forked processes of
+--workers threads each, every process opening its own connections (sluice: its own Database,
+coordinated through the side file); each takes an equal slice of the operations, and the
+per-process table shows each one's ops/s and the fairness (slowest / mean).
+Each operation is timed from call to result, failed ones included; percentiles are exact over
+every operation; rates count successful operations only, and errors are shown by kind with their
+share. ops/s of each mode is also shown as a ratio to tuned at the same worker count. Each run
+reads its pragmas back from a worker's connection and prints them; --json adds the machine,
+SQLite's version and compile options, the -wal size every 50 ms and (sluice) the library's
+statistics for every point; --report draws all of it as a self-contained HTML page.
+
+--workload ingest: the seeds' event/metric ingestion (events 4 of 5 requests, metrics 1 of 5,
+one row each, timestamp indices) under open-loop bursty arrivals: --burst requests arrive
+together every burst/rate seconds for --seconds; --workers threads serve them in arrival order
+(default 64), and each request's latency counts from its intended arrival, so a backlog shows as
+latency (no coordinated omission). --readers threads run recent-window aggregates meanwhile.
+Give several rates (--rate 10000,25000,50000) to find the rate a mode sustains at a given p99.
 
 Examples:
   sluice bench                                   quick run of everything (make run)
-  sluice bench --phase write --workers 1,64 --scale 1 --json out.json
+  sluice bench --phase write --workers 1,64 --scale 1 --json out.json --report out.html
+  sluice bench --phase write --mode tuned,sluice --processes 16 --workers 4 --scale 1
+  sluice bench --workload ingest --mode tuned,sluice --rate 50000 --burst 1000 --seconds 10
   sluice bench --mode tuned,sluice --sync full --workers 64)";
-
-void remove_db(const fs::path& p) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-sluice"})
-    fs::remove(p.string() + suffix);
-}
-
-// Builds the phase's template database once; every run copies it.
-fs::path make_template(const BlogWorkload& wl, Phase phase, const fs::path& dir) {
-  fs::path p = dir / fmt::format("template-{}.db", to_string(phase));
-  remove_db(p);
-  Connection c = Connection::open(p.string());
-  BlogWorkload::create_schema(c, phase == Phase::Mixed);
-  if (phase == Phase::Mixed) wl.seed(c);
-  return p;
-}
-
-std::string pragmas_text(const std::map<std::string, std::string>& pragmas) {
-  std::string text;
-  for (const auto& [k, v] : pragmas) text += fmt::format(" {}={}", k, v);
-  return text;
-}
-
-nlohmann::json args_json(const Options& o) {
-  std::vector<std::string> modes, phases;
-  for (Mode m : o.modes) modes.push_back(to_string(m));
-  for (Phase p : o.phases) phases.push_back(to_string(p));
-  return {{"workload", o.workload},
-          {"modes", modes},
-          {"phases", phases},
-          {"workers", o.workers},
-          {"seed", o.seed},
-          {"scale", o.scale},
-          {"sync", o.sync_full ? "full" : "normal"},
-          {"dir", o.dir},
-          {"json", o.json_path}};
-}
-
-nlohmann::json workload_json(const BlogWorkload& wl) {
-  const SeedCounts& c = wl.seed_counts();
-  return {{"write_phase_ops", wl.total_ops(Phase::Write)},
-          {"mixed_phase_ops", wl.total_ops(Phase::Mixed)},
-          {"mixed_phase_writes_every", 9},
-          {"seeded_rows",
-           {{"users", c.users},
-            {"tags", c.tags},
-            {"posts", c.posts},
-            {"user_posts", c.user_posts},
-            {"posts_tags", c.posts_tags}}}};
-}
-
-int run(const Options& o) {
-  BlogWorkload wl(o.seed, o.scale);
-  fs::create_directories(o.dir);
-  fmt::print("sluice bench: workload {} | seed {} | scale {} | sync {} | workers {}\n", o.workload,
-             o.seed, o.scale, o.sync_full ? "full" : "normal", fmt::join(o.workers, ","));
-  std::map<Phase, fs::path> templates;
-  for (Phase phase : o.phases) {
-    templates[phase] = make_template(wl, phase, o.dir);
-    fmt::print("  {} phase: {} operations per point\n", to_string(phase), wl.total_ops(phase));
-  }
-  nlohmann::json report;
-  {
-    Connection c = Connection::open(templates.begin()->second.string());
-    report["machine"] = machine_facts(c);
-  }
-  report["args"] = args_json(o);
-  report["workload"] = workload_json(wl);
-
-  const fs::path run_path = fs::path(o.dir) / "run.db";
-  const int total = static_cast<int>(o.phases.size() * o.workers.size() * o.modes.size());
-  int done = 0;
-  std::vector<PointResult> results;
-  // Every run reads its pragmas back from a worker's own connection (sluice: the Database). The
-  // first run of a mode prints them; a later run prints again only if it got different ones.
-  std::map<Mode, std::map<std::string, std::string>> printed;
-  for (Phase phase : o.phases) {
-    for (int workers : o.workers) {
-      for (Mode mode : o.modes) {
-        remove_db(run_path);
-        fs::copy_file(templates[phase], run_path);
-        auto driver = make_driver(mode, run_path.string(), o.sync_full);
-        PointResult r = run_point(*driver, wl, phase, mode, workers, o.seed);
-        if (auto it = printed.find(mode); it == printed.end()) {
-          fmt::print("  {} effective pragmas:{}\n", to_string(mode), pragmas_text(r.pragmas));
-          printed[mode] = r.pragmas;
-          report["modes"][to_string(mode)] = {
-              {"pragmas", r.pragmas}, {"config", nlohmann::json::parse(driver->config_json())}};
-        } else if (it->second != r.pragmas) {
-          fmt::print("  {} {} phase, {} workers, ran with different pragmas:{}\n", to_string(mode),
-                     to_string(phase), workers, pragmas_text(r.pragmas));
-        }
-        driver.reset();
-        results.push_back(std::move(r));
-        fmt::print(stderr, "{}\n", progress_line(results.back(), ++done, total));
-      }
-    }
-  }
-  remove_db(run_path);
-  for (const auto& [phase, path] : templates) remove_db(path);
-  for (Phase phase : o.phases) print_table(stdout, phase, results);
-
-  if (!o.json_path.empty()) {
-    report["points"] = nlohmann::json::array();
-    for (const auto& r : results)
-      report["points"].push_back(point_json(r, ratio_to_tuned(r, results)));
-    std::ofstream(o.json_path) << report.dump(2) << "\n";
-    fmt::print("\nwrote {}\n", o.json_path);
-  }
-  return 0;
-}
 
 // --workers: each comma-separated value a whole number from 1 to kMaxWorkers.
 constexpr int kMaxWorkers = 1024;
@@ -208,7 +115,7 @@ CLI::Validator scale_validator() {
         return fmt::format(
             "\"{}\" is not a valid scale; valid: {} to {} (1 = the article's full "
             "size, {} = the quick default)",
-            v, kMinScale, kMaxScale, Options{}.scale);
+            v, kMinScale, kMaxScale, kDefaultScale);
       },
       fmt::format("FLOAT in {}..{}", kMinScale, kMaxScale), "");
 }
@@ -246,14 +153,36 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("bench", "Benchmark vanilla SQLite, tuned SQLite and Sluice");
   cmd->description(kDescription);
   cmd->add_option("--workload", opts->workload, "Workload to run")
-      ->check(CLI::IsMember({"blog"}))
+      ->check(CLI::IsMember({"blog", "ingest"}))
       ->capture_default_str();
-  cmd->add_option("--mode", *modes, "Modes, comma-separated: vanilla,tuned,sluice")
-      ->delimiter(',')
-      ->capture_default_str();
+  auto* mode_opt =
+      cmd->add_option("--mode", *modes,
+                      "Modes, comma-separated: vanilla,tuned,sluice (ingest also sluice-submit; "
+                      "its default is all four)")
+          ->delimiter(',')
+          ->capture_default_str();
   cmd->add_option("--workers", opts->workers, "Worker thread counts, comma-separated (1..1024)")
       ->delimiter(',')
       ->check(worker_count_validator())
+      ->capture_default_str();
+  cmd->add_option("--processes", opts->processes,
+                  "blog: run each point as this many processes of --workers threads (1..256)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--rate", opts->ingest.rates,
+                  "ingest: offered requests/s, comma-separated (one point per rate)")
+      ->delimiter(',')
+      ->check(CLI::Range(1.0, 10'000'000.0))
+      ->capture_default_str();
+  cmd->add_option("--burst", opts->ingest.burst, "ingest: requests arriving together (1..1e6)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--seconds", opts->ingest.seconds, "ingest: seconds of arrivals per point")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--readers", opts->ingest.readers,
+                  "ingest: reader threads running recent-window aggregates (0..256)")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_option("--phase", *phase, "write | mixed | both")
       ->check(CLI::IsMember({"write", "mixed", "both"}))
@@ -277,13 +206,19 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--dir", opts->dir, "Directory for the benchmark's database files")
       ->capture_default_str();
   cmd->add_option("--json", opts->json_path, "Also write every figure to this JSON file");
+  cmd->add_option("--report", opts->report_path,
+                  "Also write a self-contained HTML report with charts (and the JSON inside)");
+  auto* workers_opt = cmd->get_option("--workers");
 
-  cmd->callback([opts, modes, phase, sync, &exit_code] {
+  cmd->callback([opts, modes, phase, sync, workers_opt, mode_opt, &exit_code] {
+    if (opts->workload == "ingest" && mode_opt->count() == 0) modes->push_back("sluice-submit");
     opts->modes.clear();
     for (const auto& m : *modes) {
-      opts->modes.push_back(parse_choice<Mode>(
-          "--mode", m,
-          {{"vanilla", Mode::Vanilla}, {"tuned", Mode::Tuned}, {"sluice", Mode::Sluice}}));
+      opts->modes.push_back(parse_choice<Mode>("--mode", m,
+                                               {{"vanilla", Mode::Vanilla},
+                                                {"tuned", Mode::Tuned},
+                                                {"sluice", Mode::Sluice},
+                                                {"sluice-submit", Mode::SluiceSubmit}}));
     }
     if (opts->modes.empty()) {
       throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");
@@ -294,11 +229,27 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     }
     opts->workers = unique_in_order(opts->workers);
     opts->phases.clear();
-    if (*phase != "mixed") opts->phases.push_back(Phase::Write);
-    if (*phase != "write") opts->phases.push_back(Phase::Mixed);
+    const bool submit =
+        std::find(opts->modes.begin(), opts->modes.end(), Mode::SluiceSubmit) != opts->modes.end();
+    if (submit && opts->workload != "ingest") {
+      throw CLI::ValidationError("--mode", "sluice-submit is for --workload ingest only");
+    }
+    if (opts->workload == "ingest") {
+      if (opts->processes > 1) {
+        throw CLI::ValidationError("--processes",
+                                   "is for the blog workload; ingest runs in one process");
+      }
+      // An open loop needs enough callers in flight for a burst; 64 unless told.
+      if (workers_opt->count() == 0) opts->workers = {64};
+      opts->ingest.rates = unique_in_order(opts->ingest.rates);
+      opts->phases.push_back(Phase::Ingest);
+    } else {
+      if (*phase != "mixed") opts->phases.push_back(Phase::Write);
+      if (*phase != "write") opts->phases.push_back(Phase::Mixed);
+    }
     opts->sync_full = *sync == "full";
     try {
-      exit_code = run(*opts);
+      exit_code = run_bench(*opts);
     } catch (const Error& e) {
       fmt::print(stderr, "sluice bench: {} ({})\n", e.what(), to_string(e.code()));
       exit_code = 1;

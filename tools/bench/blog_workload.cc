@@ -99,64 +99,6 @@ std::int64_t uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
 
 }  // namespace
 
-bool is_write(OpKind k) { return k >= OpKind::InsertUser; }
-
-const char* to_string(OpKind k) {
-  switch (k) {
-    case OpKind::PostsForUser:
-      return "posts_for_user";
-    case OpKind::PostsInTimeframe:
-      return "posts_in_timeframe";
-    case OpKind::SinglePostWithDetails:
-      return "single_post_with_details";
-    case OpKind::UsersInTimeframe:
-      return "users_in_timeframe";
-    case OpKind::InsertUser:
-      return "insert_user";
-    case OpKind::InsertPost:
-      return "insert_post";
-    case OpKind::InsertTag:
-      return "insert_tag";
-    case OpKind::InsertUserPost:
-      return "insert_user_post";
-    case OpKind::InsertPostTag:
-      return "insert_post_tag";
-  }
-  return "?";
-}
-
-const char* sql_of(OpKind k) {
-  switch (k) {
-    case OpKind::PostsForUser:
-      return "SELECT p.id, p.title, p.content, p.created_at, p.updated_at FROM posts p JOIN "
-             "user_posts up ON p.id = up.post_id WHERE up.user_id = ? ORDER BY p.created_at "
-             "DESC LIMIT 100 OFFSET ?";
-    case OpKind::PostsInTimeframe:
-      return "SELECT id, title, content, created_at, updated_at FROM posts WHERE created_at "
-             "BETWEEN ? AND ? ORDER BY created_at DESC LIMIT 100 OFFSET ?";
-    case OpKind::SinglePostWithDetails:
-      return "SELECT p.id as post_id, p.title, p.content, p.created_at as post_created_at, "
-             "u.id as user_id, u.name as user_name, t.id as tag_id, t.name as tag_name FROM "
-             "posts p LEFT JOIN user_posts up ON p.id = up.post_id LEFT JOIN users u ON "
-             "up.user_id = u.id LEFT JOIN posts_tags pt ON p.id = pt.post_id LEFT JOIN tags t "
-             "ON pt.tag_id = t.id WHERE p.id = ?";
-    case OpKind::UsersInTimeframe:
-      return "SELECT id, name, created_at, updated_at FROM users WHERE created_at BETWEEN ? AND "
-             "? ORDER BY created_at DESC LIMIT 100";
-    case OpKind::InsertUser:
-      return "INSERT INTO users (name) VALUES (?)";
-    case OpKind::InsertPost:
-      return "INSERT INTO posts (title, content) VALUES (?, ?)";
-    case OpKind::InsertTag:
-      return "INSERT INTO tags (name) VALUES (?)";
-    case OpKind::InsertUserPost:
-      return "INSERT INTO user_posts (user_id, post_id) VALUES (?, ?)";
-    case OpKind::InsertPostTag:
-      return "INSERT INTO posts_tags (post_id, tag_id) VALUES (?, ?)";
-  }
-  return "";
-}
-
 BlogWorkload::BlogWorkload(std::uint64_t seed, double scale) : seed_(seed), scale_(scale) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < kPool; ++i) {
@@ -295,23 +237,6 @@ Op BlogWorkload::op(Phase phase, std::int64_t i, std::mt19937_64& rng) const {
                 : i < users + tags + posts + user_posts ? OpKind::InsertUserPost
                                                         : OpKind::InsertPostTag;
   return write_op(kind, rng, users, posts, tags);
-}
-
-std::int64_t consume(Query& q) {
-  const Statement& st = q.statement();
-  std::int64_t rows = 0;
-  while (q.next()) {
-    ++rows;
-    // Each column by its own type: reading an INTEGER as text would make SQLite format it.
-    for (int c = 0; c < st.column_count(); ++c) {
-      if (st.column_type(c) == ColumnType::Integer) {
-        (void)st.column_int64(c);
-      } else {
-        (void)st.column_text(c);
-      }
-    }
-  }
-  return rows;
 }
 
 }  // namespace sluice::bench

@@ -7,39 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/ops.h"
 #include "bench/options.h"
 #include "sluice/connection.h"
 
 namespace sluice::bench {
-
-// The four reads and five writes of the article.
-enum class OpKind {
-  PostsForUser,
-  PostsInTimeframe,
-  SinglePostWithDetails,
-  UsersInTimeframe,
-  InsertUser,
-  InsertPost,
-  InsertTag,
-  InsertUserPost,
-  InsertPostTag,
-};
-
-bool is_write(OpKind k);
-const char* to_string(OpKind k);
-// The SQL of an operation (one statement).
-const char* sql_of(OpKind k);
-
-// One operation with its parameters. Text parameters point into the workload's text pools,
-// which live as long as the BlogWorkload.
-struct Op {
-  OpKind kind;
-  std::int64_t a = 0;  // user id / post id / offset, by kind
-  std::int64_t b = 0;
-  std::int64_t c = 0;
-  const std::string* text1 = nullptr;  // name / title / start date
-  const std::string* text2 = nullptr;  // content / end date
-};
 
 // Row counts of the seeded (mixed-phase) database: the article's 46,000 rows. Seeding is not
 // scaled: the reads' cost depends on the data, only the operation counts scale.
@@ -80,9 +52,5 @@ class BlogWorkload {
   // Pre-generated text, so generating an operation costs no string building.
   std::vector<std::string> names_, titles_, contents_, tag_names_, window_starts_, window_ends_;
 };
-
-// Steps through every row of a query and touches every column, as an application mapping rows
-// to its structs would. Returns the number of rows.
-std::int64_t consume(Query& q);
 
 }  // namespace sluice::bench

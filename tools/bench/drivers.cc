@@ -25,6 +25,14 @@ auto with_params(const Op& op, Exec&& exec) {
       return exec(sql, *op.text1);
     case OpKind::InsertPost:
       return exec(sql, *op.text1, *op.text2);
+    case OpKind::InsertEvent:
+      return exec(sql, op.x, *op.text1);
+    case OpKind::InsertMetric:
+      return exec(sql, op.a, *op.text1, op.x);
+    case OpKind::RecentEvents:
+      return exec(sql, op.x);
+    case OpKind::RecentMetrics:
+      return exec(sql, op.a);
     default:
       return exec(sql, op.a, op.b);
   }
@@ -89,12 +97,16 @@ class ConnectionDriver final : public Driver {
     bool immediate;
   };
 
-  // Ordered: journal_mode first (it decides what synchronous means).
+  // Ordered: busy_timeout first (processes opening together wait for each other's switch to
+  // WAL), then journal_mode (it decides what synchronous means).
   std::vector<std::pair<std::string, std::string>> pragma_list() const {
     if (!tuned_) return {{"busy_timeout", "0"}};  // SQLite's real default: no busy handler
-    return {{"journal_mode", "WAL"},     {"synchronous", sync_full_ ? "FULL" : "NORMAL"},
-            {"busy_timeout", "5000"},    {"wal_autocheckpoint", "4000"},
-            {"mmap_size", "1073741824"}, {"temp_store", "MEMORY"},
+    return {{"busy_timeout", "5000"},
+            {"journal_mode", "WAL"},
+            {"synchronous", sync_full_ ? "FULL" : "NORMAL"},
+            {"wal_autocheckpoint", "4000"},
+            {"mmap_size", "1073741824"},
+            {"temp_store", "MEMORY"},
             {"cache_size", "-65536"}};
   }
   std::map<std::string, std::string> pragmas() const {
@@ -123,6 +135,12 @@ class SluiceDriver final : public Driver {
   }
 
   std::unique_ptr<Worker> make_worker() override { return std::make_unique<DbWorker>(db_); }
+  bool has_submit() const override { return true; }
+  std::unique_ptr<Ticket> submit(const Op& op) override {
+    return std::make_unique<DbTicket>(db_.submit([op](Transaction& tx) {
+      with_params(op, [&](const char* sql, const auto&... args) { return tx.exec(sql, args...); });
+    }));
+  }
   std::string config_json() const override { return db_.config().to_json(); }
   std::string stats_json() override { return db_.stats().to_json(); }
 
@@ -145,10 +163,20 @@ class SluiceDriver final : public Driver {
     Database& db;
   };
 
+  struct DbTicket final : Ticket {
+    explicit DbTicket(Pending<void> p) : pending(std::move(p)) {}
+    void wait() override { pending.get(); }
+    Pending<void> pending;
+  };
+
   Database db_;
 };
 
 }  // namespace
+
+std::unique_ptr<Ticket> Driver::submit(const Op&) {
+  throw Error(ErrorCode::InvalidArgument, "this mode has no asynchronous write API");
+}
 
 std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool sync_full) {
   switch (mode) {
@@ -157,6 +185,7 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
     case Mode::Tuned:
       return std::make_unique<ConnectionDriver>(path, true, sync_full);
     case Mode::Sluice:
+    case Mode::SluiceSubmit:
       return std::make_unique<SluiceDriver>(path, sync_full);
   }
   return nullptr;

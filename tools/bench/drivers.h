@@ -27,6 +27,14 @@ class Worker {
   virtual std::map<std::string, std::string> effective_pragmas() = 0;
 };
 
+// A write started without waiting (sluice's Database::submit).
+class Ticket {
+ public:
+  virtual ~Ticket() = default;
+  // Waits until the write is committed or failed; throws sluice::Error on failure.
+  virtual void wait() = 0;
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -36,9 +44,15 @@ class Driver {
   virtual std::string config_json() const = 0;
   // Library statistics after the run, as JSON ("" when not Sluice).
   virtual std::string stats_json() { return ""; }
+  // Starts `op` (a write) without waiting for it; thread-safe. Throws sluice::Error when the
+  // write is refused at once (Overloaded, ...). Only modes with an asynchronous API implement
+  // it (see has_submit()).
+  virtual std::unique_ptr<Ticket> submit(const Op& op);
+  virtual bool has_submit() const { return false; }
 };
 
-// A driver of `mode` over the database file at `path`.
+// A driver of `mode` over the database file at `path` (SluiceSubmit: the same as Sluice; the
+// runner decides to call submit()).
 std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool sync_full);
 
 }  // namespace sluice::bench

@@ -5,24 +5,35 @@
 #include <string>
 #include <vector>
 
+#include "bench/ingest_workload.h"
+
 namespace sluice::bench {
 
-enum class Mode { Vanilla, Tuned, Sluice };
-enum class Phase { Write, Mixed };
+// sluice-submit (ingest only): Sluice with requests started by Database::submit as they arrive,
+// instead of --workers threads each blocking in Database::write.
+enum class Mode { Vanilla, Tuned, Sluice, SluiceSubmit };
+// The blog workload's two phases, and the ingest workload's single one.
+enum class Phase { Write, Mixed, Ingest };
 
 const char* to_string(Mode m);
 const char* to_string(Phase p);
 
+// The quick default of --scale: 1% of the article's operation counts.
+inline constexpr double kDefaultScale = 0.01;
+
 struct Options {
-  std::string workload = "blog";
+  std::string workload = "blog";  // blog | ingest
   std::vector<Mode> modes = {Mode::Vanilla, Mode::Tuned, Mode::Sluice};
-  std::vector<int> workers = {1, 2, 4, 8, 16, 32, 64};
+  std::vector<int> workers = {1, 2, 4, 8, 16, 32, 64};  // threads per process
+  int processes = 1;                                    // blog workload only
   std::vector<Phase> phases = {Phase::Write, Phase::Mixed};
-  bool sync_full = false;  // --sync full
-  double scale = 0.01;     // fraction of the article's operation counts
+  bool sync_full = false;        // --sync full
+  double scale = kDefaultScale;  // fraction of the article's operation counts
+  IngestOptions ingest;          // --rate, --burst, --seconds, --readers
   std::uint64_t seed = 20250101;
   std::string dir = "data/bench";
-  std::string json_path;  // empty = no JSON
+  std::string json_path;    // empty = no JSON
+  std::string report_path;  // empty = no HTML report
 };
 
 }  // namespace sluice::bench

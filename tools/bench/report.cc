@@ -46,7 +46,7 @@ nlohmann::json latency_json(const Latency& l) {
 double ratio_to_tuned(const PointResult& r, const std::vector<PointResult>& all) {
   for (const auto& t : all) {
     if (t.mode == Mode::Tuned && t.phase == r.phase && t.workers == r.workers &&
-        t.ops_per_s() > 0) {
+        t.processes == r.processes && t.rate == r.rate && t.ops_per_s() > 0) {
       return r.ops_per_s() / t.ops_per_s();
     }
   }
@@ -54,10 +54,13 @@ double ratio_to_tuned(const PointResult& r, const std::vector<PointResult>& all)
 }
 
 std::string progress_line(const PointResult& r, int done, int total) {
-  return fmt::format(
-      "[{}/{}] {} {} {} workers: {:.0f} ops/s, write p99 {:.2f} ms, errors {} ({:.2f} s)", done,
-      total, to_string(r.phase), to_string(r.mode), r.workers, r.ops_per_s(), r.write.p99_ms,
-      errors_text(r), r.seconds);
+  std::string shape = r.processes > 1
+                          ? fmt::format("{} processes x {} workers", r.processes, r.workers)
+                          : fmt::format("{} workers", r.workers);
+  if (r.rate > 0) shape += fmt::format(" at {:.0f}/s", r.rate);
+  return fmt::format("[{}/{}] {} {} {}: {:.0f} ops/s, write p99 {:.2f} ms, errors {} ({:.2f} s)",
+                     done, total, to_string(r.phase), to_string(r.mode), shape, r.ops_per_s(),
+                     r.write.p99_ms, errors_text(r), r.seconds);
 }
 
 void print_table(std::FILE* out, Phase phase, const std::vector<PointResult>& results) {
@@ -65,16 +68,56 @@ void print_table(std::FILE* out, Phase phase, const std::vector<PointResult>& re
              "\n{} phase — rates count successful operations; latency columns are "
              "p50/p99/p999/max in ms over every operation, failed ones too\n",
              to_string(phase));
-  fmt::print(out, "{:<8} {:>7} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", "workers",
+  fmt::print(out, "{:<8} {:>9} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", "workers",
              "ops/s", "reads/s", "writes/s", "read latency (ms)", "write latency (ms)", "vs tuned",
              "errors");
   for (const auto& r : results) {
     if (r.phase != phase) continue;
     double ratio = ratio_to_tuned(r, results);
-    fmt::print(out, "{:<8} {:>7} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
-               to_string(r.mode), r.workers, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
+    // "16x4": 16 processes of 4 worker threads each.
+    std::string shape =
+        r.processes > 1 ? fmt::format("{}x{}", r.processes, r.workers) : std::to_string(r.workers);
+    fmt::print(out, "{:<8} {:>9} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
+               to_string(r.mode), shape, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
                lat(r.read), lat(r.write), ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio),
                errors_text(r));
+  }
+}
+
+void print_ingest_table(std::FILE* out, const std::vector<PointResult>& results) {
+  fmt::print(out,
+             "\ningest — open loop; write latency is from each request's intended arrival "
+             "(p50/p99/p999/max ms), read latency from call; rates count successes\n");
+  fmt::print(out, "{:<13} {:>8} {:>7} {:>10} {:>10} {:>26} {:>9} {:>12} {:>8}  {}\n", "mode",
+             "rate/s", "workers", "writes/s", "reads/s", "write latency (ms)", "read p99",
+             "WAL max MB", "vs tuned", "errors");
+  for (const auto& r : results) {
+    if (r.phase != Phase::Ingest) continue;
+    const double ratio = ratio_to_tuned(r, results);
+    fmt::print(out, "{:<13} {:>8.0f} {:>7} {:>10.0f} {:>10.0f} {:>26} {:>9} {:>12.1f} {:>8}  {}\n",
+               to_string(r.mode), r.rate, r.workers > 0 ? std::to_string(r.workers) : "-",
+               r.writes_per_s(), r.reads_per_s(), lat(r.write),
+               r.read.count > 0 ? ms(r.read.p99_ms) : "-",
+               static_cast<double>(r.wal_max_bytes()) / 1e6,
+               ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio), errors_text(r));
+  }
+}
+
+void print_process_table(std::FILE* out, const std::vector<PointResult>& results) {
+  fmt::print(out, "\nper process — ops/s of each process over its own run; fairness = min/mean\n");
+  fmt::print(out, "{:<8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}\n", "mode", "phase", "procs x w",
+             "min", "mean", "max", "fairness");
+  for (const auto& r : results) {
+    if (r.per_process.empty()) continue;
+    double lo = r.per_process.front().ops_per_s(), hi = lo, sum = 0;
+    for (const auto& p : r.per_process) {
+      lo = std::min(lo, p.ops_per_s());
+      hi = std::max(hi, p.ops_per_s());
+      sum += p.ops_per_s();
+    }
+    fmt::print(out, "{:<8} {:>6} {:>10} {:>10.0f} {:>10.0f} {:>10.0f} {:>9.2f}\n",
+               to_string(r.mode), to_string(r.phase), fmt::format("{}x{}", r.processes, r.workers),
+               lo, sum / static_cast<double>(r.per_process.size()), hi, r.fairness());
   }
 }
 
@@ -95,8 +138,24 @@ nlohmann::json point_json(const PointResult& r, double ratio) {
                       {"error_count", r.error_count()},
                       {"read_errors", r.read_errors},
                       {"write_errors", r.write_errors},
-                      {"pragmas", r.pragmas}};
+                      {"pragmas", r.pragmas},
+                      {"processes", r.processes},
+                      {"wal_max_bytes", r.wal_max_bytes()},
+                      {"wal_series", r.wal_series}};
   if (ratio >= 0) j["ratio_to_tuned"] = ratio;
+  if (!r.per_process.empty()) {
+    j["per_process"] = nlohmann::json::array();
+    for (const auto& p : r.per_process) {
+      j["per_process"].push_back(
+          {{"pid", p.pid}, {"ops", p.ops}, {"seconds", p.seconds}, {"ops_per_s", p.ops_per_s()}});
+    }
+    j["fairness"] = r.fairness();
+  }
+  if (r.phase == Phase::Ingest) {
+    j["rate"] = r.rate;
+    j["burst"] = r.burst;
+    j["readers"] = r.readers;
+  }
   if (!r.stats_json.empty()) j["sluice_stats"] = nlohmann::json::parse(r.stats_json);
   return j;
 }

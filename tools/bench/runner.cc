@@ -4,23 +4,20 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <memory>
+#include <numeric>
 #include <thread>
 
+#include "bench/wal_sampler.h"
 #include "sluice/error.h"
 
 namespace sluice::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // One per worker thread, written only by it. Aligned so that neighbouring workers' vector ends
 // (written on every operation) never share a cache line.
 struct alignas(128) WorkerLog {
-  std::vector<std::uint32_t> read_us;
-  std::vector<std::uint32_t> write_us;
-  std::map<std::string, std::int64_t> errors;
-  std::int64_t read_errors = 0;
-  std::int64_t write_errors = 0;
+  Samples s;
 };
 
 Latency summarize(std::vector<std::uint32_t>& us) {
@@ -41,7 +38,15 @@ Latency summarize(std::vector<std::uint32_t>& us) {
   return l;
 }
 
+void append(std::vector<std::uint32_t>& to, const std::vector<std::uint32_t>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
 }  // namespace
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 std::int64_t PointResult::error_count() const {
   std::int64_t n = 0;
@@ -49,32 +54,75 @@ std::int64_t PointResult::error_count() const {
   return n;
 }
 
-PointResult run_point(Driver& driver, const BlogWorkload& workload, Phase phase, Mode mode,
-                      int workers, std::uint64_t seed) {
-  const std::int64_t total = workload.total_ops(phase);
+std::int64_t PointResult::wal_max_bytes() const {
+  std::int64_t m = 0;
+  for (const auto& [t, bytes] : wal_series) m = std::max(m, bytes);
+  return m;
+}
+
+double PointResult::fairness() const {
+  if (per_process.size() < 2) return -1;
+  double sum = 0, lowest = per_process.front().ops_per_s();
+  for (const auto& p : per_process) {
+    sum += p.ops_per_s();
+    lowest = std::min(lowest, p.ops_per_s());
+  }
+  const double mean = sum / static_cast<double>(per_process.size());
+  return mean > 0 ? lowest / mean : 0;
+}
+
+void merge_samples(std::vector<Samples>& parts, PointResult& r) {
+  std::vector<std::uint32_t> reads, writes;
+  double start = 0, end = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Samples& s = parts[i];
+    append(reads, s.read_us);
+    append(writes, s.write_us);
+    for (const auto& [kind, n] : s.errors) r.errors[kind] += n;
+    r.read_errors += s.read_errors;
+    r.write_errors += s.write_errors;
+    start = i == 0 ? s.start_s : std::min(start, s.start_s);
+    end = i == 0 ? s.end_s : std::max(end, s.end_s);
+    s = Samples{};
+  }
+  r.seconds = end - start;
+  r.reads = static_cast<std::int64_t>(reads.size()) - r.read_errors;
+  r.writes = static_cast<std::int64_t>(writes.size()) - r.write_errors;
+  r.ops = r.reads + r.writes;
+  r.read = summarize(reads);
+  r.write = summarize(writes);
+}
+
+Samples run_closed_loop(Driver& driver, const BlogWorkload& workload, Phase phase, int workers,
+                        std::uint64_t seed, std::int64_t begin, std::int64_t end,
+                        const std::function<void()>& before_start,
+                        std::map<std::string, std::string>* pragmas) {
   std::vector<std::unique_ptr<Worker>> handles;
   for (int w = 0; w < workers; ++w) handles.push_back(driver.make_worker());
-  PointResult r;
-  r.pragmas = handles.front()->effective_pragmas();
+  if (pragmas != nullptr) *pragmas = handles.front()->effective_pragmas();
   std::vector<WorkerLog> logs(static_cast<std::size_t>(workers));
+  const auto share = static_cast<std::size_t>((end - begin) / workers + 16);
   for (auto& log : logs) {
-    log.read_us.reserve(static_cast<std::size_t>(total / workers + 16));
-    log.write_us.reserve(static_cast<std::size_t>(total / workers + 16));
+    log.s.read_us.reserve(share);
+    log.s.write_us.reserve(share);
   }
 
-  std::atomic<std::int64_t> next{0};
+  std::atomic<std::int64_t> next{begin};
   std::latch ready(workers + 1);
+  std::latch go(1);
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
-      std::mt19937_64 rng(seed * 1000003 + static_cast<std::uint64_t>(w));
+      std::mt19937_64 rng(seed * 1000003 + static_cast<std::uint64_t>(begin) +
+                          static_cast<std::uint64_t>(w));
       Worker& worker = *handles[static_cast<std::size_t>(w)];
-      WorkerLog& log = logs[static_cast<std::size_t>(w)];
-      ready.arrive_and_wait();
-      for (std::int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < total;) {
+      Samples& log = logs[static_cast<std::size_t>(w)].s;
+      ready.count_down();
+      go.wait();
+      for (std::int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < end;) {
         Op op = workload.op(phase, i, rng);
         const bool write = is_write(op.kind);
-        auto t0 = Clock::now();
+        auto t0 = std::chrono::steady_clock::now();
         try {
           worker.run(op);
         } catch (const Error& e) {
@@ -84,34 +132,47 @@ PointResult run_point(Driver& driver, const BlogWorkload& workload, Phase phase,
           ++log.errors["other"];
           ++(write ? log.write_errors : log.read_errors);
         }
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
         (write ? log.write_us : log.read_us).push_back(static_cast<std::uint32_t>(us));
       }
     });
   }
   ready.arrive_and_wait();
-  const auto start = Clock::now();
+  if (before_start) before_start();
+  const double start = steady_seconds();
+  go.count_down();
   for (auto& t : threads) t.join();
-  const auto end = Clock::now();
+  const double finish = steady_seconds();
   handles.clear();
 
+  Samples out;
+  for (auto& log : logs) {
+    append(out.read_us, log.s.read_us);
+    append(out.write_us, log.s.write_us);
+    for (const auto& [kind, n] : log.s.errors) out.errors[kind] += n;
+    out.read_errors += log.s.read_errors;
+    out.write_errors += log.s.write_errors;
+  }
+  out.start_s = start;
+  out.end_s = finish;
+  return out;
+}
+
+PointResult run_point(Driver& driver, const BlogWorkload& workload, Phase phase, Mode mode,
+                      int workers, std::uint64_t seed, const std::string& db_path) {
+  PointResult r;
   r.phase = phase;
   r.mode = mode;
   r.workers = workers;
-  r.seconds = std::chrono::duration<double>(end - start).count();
-  std::vector<std::uint32_t> reads, writes;
-  for (auto& log : logs) {
-    reads.insert(reads.end(), log.read_us.begin(), log.read_us.end());
-    writes.insert(writes.end(), log.write_us.begin(), log.write_us.end());
-    for (const auto& [kind, n] : log.errors) r.errors[kind] += n;
-    r.read_errors += log.read_errors;
-    r.write_errors += log.write_errors;
-  }
-  r.reads = static_cast<std::int64_t>(reads.size()) - r.read_errors;
-  r.writes = static_cast<std::int64_t>(writes.size()) - r.write_errors;
-  r.ops = r.reads + r.writes;
-  r.read = summarize(reads);
-  r.write = summarize(writes);
+  std::unique_ptr<WalSampler> sampler;
+  std::vector<Samples> parts;
+  parts.push_back(run_closed_loop(
+      driver, workload, phase, workers, seed, 0, workload.total_ops(phase),
+      [&] { sampler = std::make_unique<WalSampler>(db_path, steady_seconds()); }, &r.pragmas));
+  r.wal_series = sampler->stop();
+  merge_samples(parts, r);
   r.stats_json = driver.stats_json();
   return r;
 }
