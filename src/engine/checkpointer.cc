@@ -25,12 +25,16 @@ Checkpointer::Checkpointer(const Config& config, EngineMetrics& metrics, coord::
   options.mode = OpenOptions::Mode::ReadWrite;
   options.vfs = config.vfs;
   conn_.emplace(Connection::open(config.path, options));
+  // While setting up, wait for other connections (another process may be switching the file to
+  // WAL); afterwards checkpoints bound their own waits, so the busy handler is off again.
+  conn_->pragma("busy_timeout=" + std::to_string(config.busy_timeout_ms));
   conn_->pragma("wal_autocheckpoint=0");
   // The database file grows in kChunkBytes steps when checkpoints extend it, so the fdatasync
   // ending a checkpoint rarely has to commit a file-size change to the filesystem journal.
   int chunk = kChunkBytes;
   sqlite3_file_control(conn_->native_handle(), "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
   conn_->pragma("synchronous=" + std::to_string(static_cast<int>(config.synchronous)));
+  conn_->pragma("busy_timeout=0");
 }
 
 Checkpointer::~Checkpointer() { stop(); }

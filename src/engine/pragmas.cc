@@ -1,6 +1,9 @@
 #include "engine/pragmas.h"
 
+#include <chrono>
+#include <random>
 #include <string>
+#include <thread>
 
 namespace sluice::engine {
 namespace {
@@ -42,13 +45,33 @@ std::vector<Wanted> wanted_for(const Config& c, Role role) {
   return w;
 }
 
+// Sets a pragma, retrying while another connection holds the lock it needs. The busy handler
+// (busy_timeout, set first) covers most waits, but SQLite skips it when two connections both
+// hold SHARED and both want EXCLUSIVE — exactly two processes switching a fresh file to WAL at
+// once — and returns SQLITE_BUSY at once to one of them. Retried with jittered backoff (1–20 ms)
+// until `timeout_ms`.
+void set_with_retry(Connection& conn, const std::string& assignment, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::minstd_rand rng(std::random_device{}());
+  for (int delay_ms = 1;; delay_ms = std::min(delay_ms * 2, 20)) {
+    try {
+      conn.pragma(assignment);
+      return;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Busy || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(
+        std::uniform_int_distribution<int>(delay_ms * 500, delay_ms * 1000)(rng)));
+  }
+}
+
 }  // namespace
 
 PragmaReport apply_pragmas(Connection& conn, const Config& config, Role role) {
   PragmaReport report;
   for (const Wanted& w : wanted_for(config, role)) {
     try {
-      conn.pragma(w.name + "=" + w.set_value);
+      set_with_retry(conn, w.name + "=" + w.set_value, config.busy_timeout_ms);
       std::string got = conn.pragma(w.name);
       report.effective[w.name] = got;
       if (got != w.expect_back) {

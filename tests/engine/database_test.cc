@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +104,30 @@ TEST(Database, OpenWaitsForAnotherConnectionsLockUpToTheBusyTimeout) {
   other.exec("COMMIT");
   Database db = opened.get();
   EXPECT_EQ(db.effective_pragmas().at("journal_mode"), "wal");
+}
+
+// Regression, the second half: two connections that both hold SHARED and both want EXCLUSIVE
+// (switching a fresh file to WAL) make SQLite skip the busy handler for one of them; open
+// retries that one instead of failing.
+TEST(Database, ManyOpensOfAFreshRollbackJournalFileAtOnceAllSucceed) {
+  TempDir dir;
+  std::string path = dir.file("fresh.db");
+  Connection::open(path).exec("CREATE TABLE t(x)");  // rollback journal, like a copied template
+  constexpr int kOpeners = 8;
+  std::latch start(kOpeners);
+  std::vector<std::future<std::string>> opened;
+  for (int i = 0; i < kOpeners; ++i) {
+    opened.push_back(std::async(std::launch::async, [&] {
+      start.arrive_and_wait();
+      try {
+        Database db = Database::open(path);
+        return db.effective_pragmas().at("journal_mode");
+      } catch (const Error& e) {
+        return std::string(e.what());
+      }
+    }));
+  }
+  for (auto& f : opened) EXPECT_EQ(f.get(), "wal");
 }
 
 TEST(Database, InvalidConfigIsRefusedBeforeOpening) {

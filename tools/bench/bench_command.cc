@@ -22,6 +22,8 @@ const char* to_string(Mode m) {
       return "sluice";
     case Mode::SluiceSubmit:
       return "sluice-submit";
+    case Mode::SluiceCheckpointInCommit:
+      return "sluice-ckpt-in-commit";
   }
   return "?";
 }
@@ -53,6 +55,11 @@ fresh copy of the same database, and prints one table per phase:
   sluice   one sluice::Database (Config::production(), foreign_keys off like the others; any
            SLUICE_<FIELD> environment variable overrides, e.g. SLUICE_POOL_SIZE=8):
            reads via read(), writes via write().
+Extra modes (name them in --mode):
+  sluice-ckpt-in-commit  sluice with SQLite's autocheckpoint (1000 pages) inside the COMMIT that
+           crosses it, as plain SQLite does: the baseline for checkpoints off the commit path.
+  sluice-submit  (ingest only) sluice with each request started by Database::submit when it
+           arrives, instead of --workers threads blocking in write().
 Phases:
   write    empty database without indices; 100,000 single-row inserts (x scale): users, tags,
            posts, user_posts, posts_tags in that order.
@@ -157,8 +164,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   auto* mode_opt =
       cmd->add_option("--mode", *modes,
-                      "Modes, comma-separated: vanilla,tuned,sluice (ingest also sluice-submit; "
-                      "its default is all four)")
+                      "Modes, comma-separated: vanilla,tuned,sluice,sluice-ckpt-in-commit (ingest "
+                      "also sluice-submit, and runs all four of vanilla..sluice-submit by default)")
           ->delimiter(',')
           ->capture_default_str();
   cmd->add_option("--workers", opts->workers, "Worker thread counts, comma-separated (1..1024)")
@@ -214,11 +221,13 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     if (opts->workload == "ingest" && mode_opt->count() == 0) modes->push_back("sluice-submit");
     opts->modes.clear();
     for (const auto& m : *modes) {
-      opts->modes.push_back(parse_choice<Mode>("--mode", m,
-                                               {{"vanilla", Mode::Vanilla},
-                                                {"tuned", Mode::Tuned},
-                                                {"sluice", Mode::Sluice},
-                                                {"sluice-submit", Mode::SluiceSubmit}}));
+      opts->modes.push_back(
+          parse_choice<Mode>("--mode", m,
+                             {{"vanilla", Mode::Vanilla},
+                              {"tuned", Mode::Tuned},
+                              {"sluice", Mode::Sluice},
+                              {"sluice-submit", Mode::SluiceSubmit},
+                              {"sluice-ckpt-in-commit", Mode::SluiceCheckpointInCommit}}));
     }
     if (opts->modes.empty()) {
       throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");

@@ -12,15 +12,12 @@
 
 #include "bench/blog_workload.h"
 #include "bench/drivers.h"
-#if __has_include("bench/html_report.h")
-#include "bench/html_report.h"
-#define HAVE_HTML 1
-#endif
 #include "bench/ingest_runner.h"
 #include "bench/ingest_workload.h"
 #include "bench/machine.h"
 #include "bench/process_runner.h"
 #include "bench/report.h"
+#include "bench/report_html.h"
 #include "bench/runner.h"
 #include "sluice/sluice.h"
 
@@ -223,9 +220,7 @@ int run_bench(const Options& o) {
     fmt::print("\nwrote {}\n", o.json_path);
   }
   if (!o.report_path.empty()) {
-#ifdef HAVE_HTML
     write_html_report(o.report_path, report);
-#endif
     fmt::print("\nwrote {}\n", o.report_path);
   }
   return 0;

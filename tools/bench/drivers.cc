@@ -122,11 +122,13 @@ class ConnectionDriver final : public Driver {
 // sluice: one Database shared by every worker.
 class SluiceDriver final : public Driver {
  public:
-  SluiceDriver(const std::string& path, bool sync_full)
-      : db_(Database::open(path, config(sync_full))) {}
+  // `commit_autocheckpoint_pages` > 0: checkpoint inside the COMMIT that crosses it.
+  SluiceDriver(const std::string& path, bool sync_full, int commit_autocheckpoint_pages)
+      : db_(Database::open(path, config(sync_full, commit_autocheckpoint_pages))) {}
 
-  static Config config(bool sync_full) {
+  static Config config(bool sync_full, int commit_autocheckpoint_pages) {
     Config c = Config::production();
+    c.commit_autocheckpoint_pages = commit_autocheckpoint_pages;
     c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
     // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
     c.foreign_keys = false;
@@ -186,7 +188,10 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
       return std::make_unique<ConnectionDriver>(path, true, sync_full);
     case Mode::Sluice:
     case Mode::SluiceSubmit:
-      return std::make_unique<SluiceDriver>(path, sync_full);
+      return std::make_unique<SluiceDriver>(path, sync_full, 0);
+    case Mode::SluiceCheckpointInCommit:
+      // SQLite's default wal_autocheckpoint (sqlite.org/pragma.html#pragma_wal_autocheckpoint).
+      return std::make_unique<SluiceDriver>(path, sync_full, 1000);
   }
   return nullptr;
 }

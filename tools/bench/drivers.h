@@ -4,6 +4,8 @@
 //   tuned   — the seeds' final pragma table, one persistent connection per worker, cached
 //             statements, BEGIN IMMEDIATE ... COMMIT per write: a careful user without Sluice.
 //   sluice  — one sluice::Database: reads through read(), writes through write().
+//   sluice-ckpt-in-commit — the same with checkpoints inside COMMIT (the baseline of the
+//             checkpointer's p999 target).
 #pragma once
 
 #include <map>
@@ -52,7 +54,7 @@ class Driver {
 };
 
 // A driver of `mode` over the database file at `path` (SluiceSubmit: the same as Sluice; the
-// runner decides to call submit()).
+// runner decides to call submit(); SluiceCheckpointInCommit: commit_autocheckpoint_pages=1000).
 std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool sync_full);
 
 }  // namespace sluice::bench

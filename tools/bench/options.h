@@ -11,7 +11,10 @@ namespace sluice::bench {
 
 // sluice-submit (ingest only): Sluice with requests started by Database::submit as they arrive,
 // instead of --workers threads each blocking in Database::write.
-enum class Mode { Vanilla, Tuned, Sluice, SluiceSubmit };
+// sluice-ckpt-in-commit: Sluice with SQLite's autocheckpoint (1000 pages, its default) inside
+// the COMMIT that crosses it, as plain SQLite does: the baseline for checkpoints off the commit
+// path.
+enum class Mode { Vanilla, Tuned, Sluice, SluiceSubmit, SluiceCheckpointInCommit };
 // The blog workload's two phases, and the ingest workload's single one.
 enum class Phase { Write, Mixed, Ingest };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/wal_sampler.h"
+#include "sluice/connection.h"
 
 namespace sluice::bench {
 namespace {
@@ -132,6 +133,11 @@ PointResult run_point_processes(Mode mode, const std::string& db_path, bool sync
                                 const BlogWorkload& workload, Phase phase, int workers,
                                 int processes, std::uint64_t seed, const std::string& scratch_dir,
                                 std::string& config_json) {
+  if (mode != Mode::Vanilla) {
+    // Switched to WAL once, as a deployment does, so P processes do not all race to do it at
+    // open (Sluice handles that race; tuned, plain SQLite, would fail one with SQLITE_BUSY).
+    Connection::open(db_path).pragma("journal_mode=WAL");
+  }
   Pipe ready, go;
   std::vector<pid_t> children;
   std::fflush(stdout);

@@ -33,6 +33,13 @@ std::string lat(const Latency& l) {
   return fmt::format("{}/{}/{}/{}", ms(l.p50_ms), ms(l.p99_ms), ms(l.p999_ms), ms(l.max_ms));
 }
 
+// Width of the mode column: the longest mode name that ran.
+std::size_t mode_width(const std::vector<PointResult>& results) {
+  std::size_t w = 8;
+  for (const auto& r : results) w = std::max(w, std::string(to_string(r.mode)).size());
+  return w;
+}
+
 nlohmann::json latency_json(const Latency& l) {
   return {{"count", l.count},
           {"p50_ms", l.p50_ms},
@@ -68,17 +75,18 @@ void print_table(std::FILE* out, Phase phase, const std::vector<PointResult>& re
              "\n{} phase — rates count successful operations; latency columns are "
              "p50/p99/p999/max in ms over every operation, failed ones too\n",
              to_string(phase));
-  fmt::print(out, "{:<8} {:>9} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", "workers",
-             "ops/s", "reads/s", "writes/s", "read latency (ms)", "write latency (ms)", "vs tuned",
-             "errors");
+  const std::size_t w = mode_width(results);
+  fmt::print(out, "{:<{}} {:>9} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", w,
+             "workers", "ops/s", "reads/s", "writes/s", "read latency (ms)", "write latency (ms)",
+             "vs tuned", "errors");
   for (const auto& r : results) {
     if (r.phase != phase) continue;
     double ratio = ratio_to_tuned(r, results);
     // "16x4": 16 processes of 4 worker threads each.
     std::string shape =
         r.processes > 1 ? fmt::format("{}x{}", r.processes, r.workers) : std::to_string(r.workers);
-    fmt::print(out, "{:<8} {:>9} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
-               to_string(r.mode), shape, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
+    fmt::print(out, "{:<{}} {:>9} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
+               to_string(r.mode), w, shape, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
                lat(r.read), lat(r.write), ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio),
                errors_text(r));
   }
@@ -105,8 +113,9 @@ void print_ingest_table(std::FILE* out, const std::vector<PointResult>& results)
 
 void print_process_table(std::FILE* out, const std::vector<PointResult>& results) {
   fmt::print(out, "\nper process — ops/s of each process over its own run; fairness = min/mean\n");
-  fmt::print(out, "{:<8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}\n", "mode", "phase", "procs x w",
-             "min", "mean", "max", "fairness");
+  const std::size_t w = mode_width(results);
+  fmt::print(out, "{:<{}} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}\n", "mode", w, "phase",
+             "procs x w", "min", "mean", "max", "fairness");
   for (const auto& r : results) {
     if (r.per_process.empty()) continue;
     double lo = r.per_process.front().ops_per_s(), hi = lo, sum = 0;
@@ -115,9 +124,10 @@ void print_process_table(std::FILE* out, const std::vector<PointResult>& results
       hi = std::max(hi, p.ops_per_s());
       sum += p.ops_per_s();
     }
-    fmt::print(out, "{:<8} {:>6} {:>10} {:>10.0f} {:>10.0f} {:>10.0f} {:>9.2f}\n",
-               to_string(r.mode), to_string(r.phase), fmt::format("{}x{}", r.processes, r.workers),
-               lo, sum / static_cast<double>(r.per_process.size()), hi, r.fairness());
+    fmt::print(out, "{:<{}} {:>6} {:>10} {:>10.0f} {:>10.0f} {:>10.0f} {:>9.2f}\n",
+               to_string(r.mode), w, to_string(r.phase),
+               fmt::format("{}x{}", r.processes, r.workers), lo,
+               sum / static_cast<double>(r.per_process.size()), hi, r.fairness());
   }
 }
 
