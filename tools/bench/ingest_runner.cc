@@ -22,22 +22,6 @@ struct alignas(128) Log {
   Samples s;
 };
 
-// Runs one operation, recording its latency since `since` (steady seconds) and any error.
-void timed(Worker& worker, const Op& op, double since, Samples& log) {
-  const bool write = is_write(op.kind);
-  try {
-    worker.run(op);
-  } catch (const Error& e) {
-    ++log.errors[std::string(to_string(e.code()))];
-    ++(write ? log.write_errors : log.read_errors);
-  } catch (const std::exception&) {
-    ++log.errors["other"];
-    ++(write ? log.write_errors : log.read_errors);
-  }
-  const double us = std::max(0.0, (steady_seconds() - since) * 1e6);
-  (write ? log.write_us : log.read_us).push_back(static_cast<std::uint32_t>(us));
-}
-
 void sleep_until_steady(double t) {
   const double wait = t - steady_seconds();
   // Sleeping is the arrival schedule itself, not synchronisation.
@@ -109,13 +93,13 @@ class SubmitServer {
           log.write_us.push_back(static_cast<std::uint32_t>((steady_seconds() - f.intended) * 1e6));
           continue;
         }
-        struct Waited final : Worker {  // adapts the ticket to timed()
+        struct Waited final : Worker {  // adapts the ticket to timed_op()
           Ticket& t;
           explicit Waited(Ticket& ticket) : t(ticket) {}
           void run(const Op&) override { t.wait(); }
           std::map<std::string, std::string> effective_pragmas() override { return {}; }
         } waited(*f.ticket);
-        timed(waited, Op{OpKind::InsertEvent}, f.intended, log);
+        timed_op(waited, Op{OpKind::InsertEvent}, f.intended, log);
       }
     }
     std::lock_guard lock(mu_);
@@ -188,12 +172,12 @@ PointResult run_ingest_point(Driver& driver, const IngestWorkload& workload, Mod
         for (std::int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < total;) {
           const double intended = start + static_cast<double>(i / opts.burst) * interval;
           sleep_until_steady(intended);
-          timed(worker, workload.request(i, wall_seconds(), rng), intended, log);
+          timed_op(worker, workload.request(i, wall_seconds(), rng), intended, log);
         }
         if (writers_left.fetch_sub(1) == 1) writing.store(false);
       } else {
         for (std::int64_t i = t; writing.load(std::memory_order_relaxed); i += 2) {
-          timed(worker, workload.recent(i, wall_seconds()), steady_seconds(), log);
+          timed_op(worker, workload.recent(i, wall_seconds()), steady_seconds(), log);
         }
       }
       log.end_s = steady_seconds();

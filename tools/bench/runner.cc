@@ -48,6 +48,21 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+void timed_op(Worker& worker, const Op& op, double since_s, Samples& log) {
+  const bool write = is_write(op.kind);
+  try {
+    worker.run(op);
+  } catch (const Error& e) {
+    ++log.errors[std::string(to_string(e.code()))];
+    ++(write ? log.write_errors : log.read_errors);
+  } catch (const std::exception&) {
+    ++log.errors["other"];
+    ++(write ? log.write_errors : log.read_errors);
+  }
+  const double us = std::max(0.0, (steady_seconds() - since_s) * 1e6);
+  (write ? log.write_us : log.read_us).push_back(static_cast<std::uint32_t>(us));
+}
+
 std::int64_t PointResult::error_count() const {
   std::int64_t n = 0;
   for (const auto& [kind, count] : errors) n += count;
@@ -120,22 +135,8 @@ Samples run_closed_loop(Driver& driver, const BlogWorkload& workload, Phase phas
       ready.count_down();
       go.wait();
       for (std::int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < end;) {
-        Op op = workload.op(phase, i, rng);
-        const bool write = is_write(op.kind);
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-          worker.run(op);
-        } catch (const Error& e) {
-          ++log.errors[std::string(to_string(e.code()))];
-          ++(write ? log.write_errors : log.read_errors);
-        } catch (const std::exception&) {
-          ++log.errors["other"];
-          ++(write ? log.write_errors : log.read_errors);
-        }
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
-        (write ? log.write_us : log.read_us).push_back(static_cast<std::uint32_t>(us));
+        const Op op = workload.op(phase, i, rng);
+        timed_op(worker, op, steady_seconds(), log);
       }
     });
   }

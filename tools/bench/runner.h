@@ -83,6 +83,10 @@ struct PointResult {
 // seconds from the earliest start to the latest end). Consumes the samples.
 void merge_samples(std::vector<Samples>& parts, PointResult& r);
 
+// Runs one operation on `worker` and appends its latency in µs since `since_s` (steady seconds;
+// the call's start, or a request's intended arrival) to `log`, counting a failure by kind.
+void timed_op(Worker& worker, const Op& op, double since_s, Samples& log);
+
 // Runs `workers` threads, each with its own Worker from `driver`, taking operation indices
 // [begin, end) of the phase from one shared counter (a closed loop). Each operation is timed
 // from call to result; failures are counted by kind and timed too. `before_start` runs after
