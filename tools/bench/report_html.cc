@@ -13,7 +13,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1300px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #e3e3e3;padding:6px;width:424px}
 .chart h3{font-size:13px;margin:0 0 4px 4px}table{border-collapse:collapse;font-size:12px}
-td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f4f4f4}
+td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;overflow-wrap:anywhere}th{background:#f4f4f4}
 td:first-child,th:first-child{text-align:left}.nodata{color:#999;font-style:italic}
 #render-error{color:#b00}.legend span{margin-right:12px;white-space:nowrap}
 )css";
@@ -216,6 +216,7 @@ std::string points_table(const nlohmann::json& points) {
       "<th>errors</th><th>WAL max MB</th></tr>";
   if (!points.is_array()) return t + "</table>";
   for (const auto& p : points) {
+    if (!p.is_object()) continue;  // a malformed entry is left out, never thrown on
     auto lat = [&](const char* k) {
       return fmt::format("{:.2f} / {:.2f} / {:.2f} / {:.2f}", num(p, k, "p50_ms"),
                          num(p, k, "p99_ms"), num(p, k, "p999_ms"), num(p, k, "max_ms"));
@@ -251,8 +252,9 @@ std::string script_safe_json(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string render_html_report(const nlohmann::json& report) {
+std::string render_html_report(const nlohmann::json& given) {
   const nlohmann::json empty = nlohmann::json::object();
+  const nlohmann::json& report = given.is_object() ? given : empty;
   const nlohmann::json& args = report.contains("args") ? report["args"] : empty;
   const std::string workload =
       args.is_object() ? text_of(args.value("workload", nlohmann::json("?"))) : "?";
