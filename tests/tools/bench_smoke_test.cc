@@ -18,10 +18,7 @@ using sluice::testing::CliRun;
 CliRun sluice(const std::string& args) { return sluice::testing::sluice_cli(args); }
 
 std::filesystem::path scratch(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("sluice-tool-test-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  return sluice::testing::scratch_dir(name);
 }
 
 TEST(BenchSmoke, TinyRunReportsEveryModeWithoutErrorsForTunedAndSluice) {

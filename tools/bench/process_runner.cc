@@ -19,6 +19,11 @@
 #include "sluice/connection.h"
 
 namespace sluice::bench {
+
+// How a child's samples cross to the parent (msgpack in a file).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Samples, read_us, write_us, errors, read_errors, write_errors,
+                                   start_s, end_s)
+
 namespace {
 
 struct Pipe {
@@ -78,13 +83,7 @@ int child_main(Mode mode, const std::string& db_path, bool sync_full, const Blog
           }
         },
         &pragmas);
-    j["read_us"] = s.read_us;
-    j["write_us"] = s.write_us;
-    j["errors"] = s.errors;
-    j["read_errors"] = s.read_errors;
-    j["write_errors"] = s.write_errors;
-    j["start_s"] = s.start_s;
-    j["end_s"] = s.end_s;
+    j["samples"] = s;
     j["pragmas"] = pragmas;
     j["config"] = driver->config_json();
     j["stats"] = driver->stats_json();
@@ -191,14 +190,7 @@ PointResult run_point_processes(Mode mode, const std::string& db_path, bool sync
       throw std::runtime_error(
           fmt::format("benchmark process {} of {} failed: {}", p + 1, processes, why));
     }
-    Samples s;
-    j["read_us"].get_to(s.read_us);
-    j["write_us"].get_to(s.write_us);
-    j["errors"].get_to(s.errors);
-    s.read_errors = j["read_errors"];
-    s.write_errors = j["write_errors"];
-    s.start_s = j["start_s"];
-    s.end_s = j["end_s"];
+    Samples s = j["samples"].get<Samples>();
     const auto ops = static_cast<std::int64_t>(s.read_us.size() + s.write_us.size()) -
                      s.read_errors - s.write_errors;
     r.per_process.push_back({j["pid"].get<int>(), ops, s.end_s - s.start_s});
