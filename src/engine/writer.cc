@@ -8,6 +8,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
+#include "engine/crash_points.h"
 #include "sluice/transaction.h"
 
 namespace sluice::engine {
@@ -245,6 +246,7 @@ void Writer::run_batch() {
 }
 
 void Writer::run_transaction() {
+  crash_point(CrashPoint::BeforeBegin);
   try {
     begin_immediate();
   } catch (...) {
@@ -265,6 +267,7 @@ void Writer::run_transaction() {
         continue;
       }
       outcome_[i] = run_job(job, savepoints);
+      if (i == batch_.size() / 2) crash_point(CrashPoint::MidBatch);
       if (!outcome_[i]) {
         ++ok;
         continue;
@@ -283,7 +286,9 @@ void Writer::run_transaction() {
     if (ok == 0) {
       rollback();
     } else {
+      crash_point(CrashPoint::BeforeCommit);
       commit();
+      crash_point(CrashPoint::AfterCommitBeforeAck);
       EngineMetrics::bump(metrics_.commits);
       metrics_.batch_jobs.record(ok);
     }

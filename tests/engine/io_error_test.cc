@@ -3,27 +3,29 @@
 #include <gtest/gtest.h>
 
 #include "common/temp_dir.h"
-#include "engine/failing_vfs.h"
 #include "sluice/sluice.h"
+#include "support/fault_vfs.h"
 
 namespace sluice {
 namespace {
 
-using testing::FailingSyncVfs;
+using testing::FaultOp;
+using testing::FaultVfs;
+using testing::IoFault;
 using testing::TempDir;
 
 TEST(IoError, FailedSyncAtCommitRefusesWritesUntilReopen) {
-  FailingSyncVfs::install();
+  FaultVfs::install();
   TempDir dir;
   Config cfg;
-  cfg.vfs = FailingSyncVfs::kName;
+  cfg.vfs = FaultVfs::kName;
   cfg.synchronous = Synchronous::Full;  // COMMIT syncs the WAL
   {
     Database db = Database::open(dir.file("io.db"), cfg);
     db.execute("CREATE TABLE t(x INTEGER)");
     db.execute("INSERT INTO t VALUES (1)");
 
-    FailingSyncVfs::fail_syncs(true);
+    FaultVfs::arm(IoFault{FaultOp::Sync, 1, true, EIO});  // every fsync fails
     try {
       db.execute("INSERT INTO t VALUES (2)");
       ADD_FAILURE() << "COMMIT with a failing fsync was acknowledged";
@@ -31,7 +33,7 @@ TEST(IoError, FailedSyncAtCommitRefusesWritesUntilReopen) {
       EXPECT_EQ(e.code(), ErrorCode::IoError) << e.what();
       EXPECT_NE(std::string(e.what()).find("not committed"), std::string::npos) << e.what();
     }
-    FailingSyncVfs::fail_syncs(false);
+    FaultVfs::disarm();
 
     // The disk works again, but the outcome of that COMMIT is unknown: writes stay refused.
     try {
