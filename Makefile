@@ -1,21 +1,27 @@
 # Sluice — the two commands a new machine needs:
 #   make run    install what is missing, build (Release), run `sluice bench` on the blog workload
-#   make test   install what is missing, build, run every test (plus the ThreadSanitizer run)
-# Other targets: make build | install [PREFIX=/usr/local] | micro-bench | format | clean
+#   make test   install what is missing, build, run every test, then the sanitizer builds:
+#               ThreadSanitizer (engine + multi-process tests), ASan+UBSan (the whole suite) and a
+#               short libFuzzer run of the config parsers
+# Other targets: make build | reliability (full-size crash/power-loss/fault runs, ~30 min) |
+#                fuzz [FUZZ_SECONDS=N] | install [PREFIX=/usr/local] | micro-bench | format | clean
 
 SHELL      := /bin/bash
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 BUILD      := build/release
 TSAN_BUILD := build/tsan
+ASAN_BUILD := build/asan
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 15
 BENCH_ARGS ?=
 
 # Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links).
 APT_PACKAGES := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev \
-                chromium
+                chromium clang libclang-rt-14-dev
 
-.PHONY: run test deps build tsan install micro-bench format clean
+.PHONY: run test deps build tsan asan fuzz reliability install micro-bench format clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -52,8 +58,31 @@ tsan: deps
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/engine_tests --gtest_brief=1
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/multiprocess_tests --gtest_brief=1
 
-test: build tsan
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (any UB fails), in its own
+# build directory. The install test is left out: its consumer is built without the sanitizers.
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=address,undefined \
+	  -DSLUICE_BUILD_BENCHMARKS=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1" \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 1 -E '^install\.'
+
+# libFuzzer targets for the parsers of outside input (config URL, environment), built with clang.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSLUICE_FUZZ=ON -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_TESTS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 1
+	$(MAKE) tsan
+	$(MAKE) asan
+	$(MAKE) fuzz
+
+# Everything at full size (docs/reliability.md): writes build/reliability-summary.txt.
+reliability: build
+	tests/reliability/run_full.sh $(BUILD) $(FUZZ_BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

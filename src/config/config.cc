@@ -56,7 +56,8 @@ std::string Config::to_json() const {
         },
         knob.field);
   }
-  return j.dump();
+  // A path (or VFS name) may hold any bytes; JSON needs UTF-8, so invalid bytes print as U+FFFD.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace sluice

@@ -55,7 +55,13 @@ Config Config::from_env(const Config& base, const std::function<const char*(cons
     apply_knob(seed.variable, *config::find_knob(seed.knob));
   }
   apply_url("SLUICE_URL");
-  if (const char* path = get("SLUICE_PATH")) c.path = path;
+  if (const char* path = get("SLUICE_PATH")) {
+    if (*path == '\0') {
+      throw Error(ErrorCode::InvalidArgument,
+                  "SLUICE_PATH is set but empty; valid: a file path such as data/app.db");
+    }
+    c.path = path;
+  }
   for (const config::Knob& knob : config::knobs()) {
     apply_knob("SLUICE_" + upper(knob.name), knob);
   }

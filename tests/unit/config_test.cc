@@ -500,5 +500,30 @@ TEST(Config, JsonRoundTripsThroughAUrl) {
   EXPECT_EQ(Config::from_url(url).to_json(), changed.to_json()) << url;
 }
 
+// Found by the libFuzzer target tests/fuzz/config_url_fuzz.cc: a path or VFS name with bytes
+// that are not UTF-8 (Linux paths may hold any bytes) made to_json() throw nlohmann's
+// type_error 316 — an exception that is not a sluice::Error.
+TEST(Config, ToJsonOfAPathWithBytesThatAreNotUtf8DoesNotThrow) {
+  const Config c = Config::from_url("sqlite://%FFdata.db?vfs=%FE");
+  EXPECT_EQ(c.path,
+            "\xff"
+            "data.db");
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(c.to_json()));
+  EXPECT_EQ(j["path"],
+            "\xef\xbf\xbd"
+            "data.db");  // U+FFFD, then the rest
+  EXPECT_EQ(j["vfs"], "\xef\xbf\xbd");
+}
+
+// Found by the libFuzzer target tests/fuzz/config_env_fuzz.cc: SLUICE_PATH="" was accepted and
+// gave a Config that validate() rejects (from_url already refused an empty path).
+TEST(Config, FromEnvRejectsAnEmptySluicePath) {
+  auto msg = invalid([] {
+    Config::from_env(Config::production(), getenv_of({{"SLUICE_PATH", ""}}));
+  });
+  EXPECT_HAS(msg, "SLUICE_PATH is set but empty");
+}
+
 }  // namespace
 }  // namespace sluice
