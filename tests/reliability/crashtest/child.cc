@@ -20,7 +20,9 @@ namespace sluice::crashtest {
 namespace {
 
 constexpr const char* kInsert = "INSERT INTO rows(writer, seq, payload) VALUES (?, ?, zeroblob(?))";
-// A heavy job: 500 filler rows in the same transaction as the row.
+// A heavy job: replaces the writer's 500 filler rows in the same transaction as the row (so
+// the job is big, but the database does not grow with the number of rounds).
+constexpr const char* kFillerDelete = "DELETE FROM filler WHERE writer = ?";
 constexpr const char* kFiller =
     "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 500) "
     "INSERT INTO filler(writer, i) SELECT ?, i FROM c";
@@ -59,12 +61,15 @@ int run_child(const Options& o) {
       std::mt19937_64 rng(static_cast<std::uint64_t>(writer));
       try {
         for (std::int64_t seq = 1; !failed.load(); ++seq) {
-          const int size = static_cast<int>(20 + rng() % 600);
+          const int size = static_cast<int>(20 + rng() % 200);
           const bool heavy = t == 0 && seq % kHeavyEvery == 0;
           log.append({writer, seq, RecordKind::Intent});
           db.write([&](Transaction& tx) {
             tx.exec(kInsert, writer, seq, size);
-            if (heavy) tx.exec(kFiller, writer);
+            if (heavy) {
+              tx.exec(kFillerDelete, writer);
+              tx.exec(kFiller, writer);
+            }
           });
           log.append({writer, seq, RecordKind::Ack});
           if (!first_ack.exchange(true)) {

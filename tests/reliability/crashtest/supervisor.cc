@@ -45,40 +45,70 @@ class Supervisor {
         self_(std::move(self)),
         dir_(std::move(dir)),
         mode_(std::move(mode)),
-        db_(dir_ + "/crash.db"),
         procs_(static_cast<std::size_t>(o.processes)),
         rng_(o.seed) {}
 
   int run() {
-    {
-      Config cfg;
-      Database db = Database::open(db_, cfg);
-      db.execute(testing::kRowsSchema);
-      db.execute("CREATE TABLE filler(writer INTEGER, i INTEGER)");
-    }
-    for (int p = 0; p < o_.processes; ++p) spawn(p, "", 0);
     std::vector<std::string> schedule(static_cast<std::size_t>(o_.random_rounds), "random");
     for (const auto& point : kKillPoints) {
       schedule.insert(schedule.end(), static_cast<std::size_t>(o_.point_rounds), point);
     }
     std::shuffle(schedule.begin(), schedule.end(), rng_);
-    for (std::size_t r = 0; r < schedule.size(); ++r) {
-      round(schedule[r]);
-      if (r % 10 == 9 || r + 1 == schedule.size()) {
-        std::fprintf(stderr, "  [%s] round %zu/%zu, %llu writes acked so far\n", mode_.c_str(),
-                     r + 1, schedule.size(), static_cast<unsigned long long>(f_.acked));
+    for (std::size_t r = 0; r < schedule.size();) {
+      start_database(r / kRoundsPerDatabase);
+      for (std::size_t k = 0; k < kRoundsPerDatabase && r < schedule.size(); ++k, ++r) {
+        round(schedule[r]);
+        if (r % 10 == 9 || r + 1 == schedule.size()) {
+          std::fprintf(stderr, "  [%s] round %zu/%zu, %llu writes acked so far\n", mode_.c_str(),
+                       r + 1, schedule.size(),
+                       static_cast<unsigned long long>(f_.acked + db_.acked));
+        }
       }
-    }
-    for (int p = 0; p < o_.processes; ++p) kill_and_reap(p);
-    check();  // everyone dead: the logs are complete
-    {
-      Database db = Database::open(db_);  // recovers the dead holders' locks, takes a write
-      db.execute("INSERT INTO rows(writer, seq) VALUES (0, 1)");
+      finish_database();
     }
     return report();
   }
 
  private:
+  // Each database takes this many rounds, then a fresh one starts: the per-round check reads
+  // the whole database, so one that grew over every round would make a full run quadratic.
+  static constexpr std::size_t kRoundsPerDatabase = 100;
+
+  // Figures of the current database; lost and phantom rows stay so, so the largest count seen.
+  struct DatabaseFigures {
+    std::string dir, path;
+    std::uint64_t acked = 0, acked_lost = 0, phantoms = 0;
+    std::vector<double> first_ack_ms;
+  };
+
+  void start_database(std::size_t n) {
+    db_ = {};
+    db_.dir = dir_ + "/db-" + std::to_string(n);
+    db_.path = db_.dir + "/crash.db";
+    std::filesystem::create_directories(db_.dir);
+    {
+      Database db = Database::open(db_.path);
+      db.execute(testing::kRowsSchema);
+      db.execute("CREATE TABLE filler(writer INTEGER, i INTEGER)");
+      db.execute("CREATE INDEX filler_writer ON filler(writer)");
+    }
+    for (int p = 0; p < o_.processes; ++p) spawn(p, "", 0);
+  }
+
+  void finish_database() {
+    for (int p = 0; p < o_.processes; ++p) kill_and_reap(p);
+    check();  // everyone dead: the logs are complete
+    {
+      Database db = Database::open(db_.path);  // recovers the dead holders' locks, takes a write
+      db.execute("INSERT INTO rows(writer, seq) VALUES (0, 1)");
+    }
+    f_.acked += db_.acked;
+    f_.acked_lost += db_.acked_lost;
+    f_.phantoms += db_.phantoms;
+    first_ack_ms_.insert(first_ack_ms_.end(), db_.first_ack_ms.begin(), db_.first_ack_ms.end());
+    if (!o_.keep && db_.acked_lost == 0 && db_.phantoms == 0) std::filesystem::remove_all(db_.dir);
+  }
+
   void spawn(int p, const std::string& point, std::uint64_t nth) {
     Proc& proc = procs_[static_cast<std::size_t>(p)];
     ++proc.incarnation;
@@ -87,9 +117,9 @@ class Supervisor {
         self_,
         "--child",
         "--db",
-        db_,
+        db_.path,
         "--log",
-        dir_ + "/log-" + std::to_string(p) + "-" + std::to_string(proc.incarnation) + ".bin",
+        db_.dir + "/log-" + std::to_string(p) + "-" + std::to_string(proc.incarnation) + ".bin",
         "--writer-base",
         std::to_string(base),
         "--threads",
@@ -158,9 +188,9 @@ class Supervisor {
 
   // Acks read before the database, intents after it: writers still running only add to both.
   void check() {
-    const LogSummary before = read_logs(dir_);
-    const testing::Snapshot snapshot = testing::read_database(db_);
-    const LogSummary after = read_logs(dir_);
+    const LogSummary before = read_logs(db_.dir);
+    const testing::Snapshot snapshot = testing::read_database(db_.path);
+    const LogSummary after = read_logs(db_.dir);
     std::vector<testing::WriterLog> logs;
     for (const auto& [writer, w] : after.writers) {
       testing::WriterLog l = w;
@@ -169,13 +199,12 @@ class Supervisor {
       logs.push_back(l);
     }
     const testing::Verdict v = testing::judge(snapshot, logs);
-    f_.acked = v.acked;  // cumulative: the logs hold every incarnation's acks
-    // Lost and phantom rows stay so: count each once (the largest seen), not once per check.
-    f_.acked_lost = std::max(f_.acked_lost, v.acked_lost);
-    f_.phantoms = std::max(f_.phantoms, v.phantoms);
+    db_.acked = v.acked;  // the logs hold every incarnation's acks
+    db_.acked_lost = std::max(db_.acked_lost, v.acked_lost);
+    db_.phantoms = std::max(db_.phantoms, v.phantoms);
     f_.holes += v.holes;
     f_.integrity_failures += v.integrity_ok ? 0 : 1;
-    first_ack_ms_ = after.first_ack_ms;
+    db_.first_ack_ms = after.first_ack_ms;
     if (!v.ok(true)) {
       std::fprintf(stderr, "  round %llu: VIOLATION %s\n",
                    static_cast<unsigned long long>(f_.rounds), describe(v).c_str());
@@ -205,7 +234,8 @@ class Supervisor {
   }
 
   const Options& o_;
-  std::string self_, dir_, mode_, db_;
+  std::string self_, dir_, mode_;
+  DatabaseFigures db_;
   std::vector<Proc> procs_;
   std::mt19937_64 rng_;
   Figures f_;
