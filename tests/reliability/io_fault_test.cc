@@ -41,6 +41,11 @@ struct Case {
   bool persistent;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << to_string(c.op) << (c.error == ENOSPC ? " ENOSPC" : " EIO")
+      << (c.persistent ? " persistent" : " once");
+}
+
 bool allowed(ErrorCode c) {
   return c == ErrorCode::IoError || c == ErrorCode::DiskFull || c == ErrorCode::WritesRefused;
 }

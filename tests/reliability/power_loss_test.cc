@@ -48,6 +48,10 @@ struct Case {
   int sector;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << "synchronous=" << to_string(c.mode) << " sector=" << c.sector;
+}
+
 struct Totals {
   std::uint64_t seeds = 0, crashes = 0, acked = 0, acked_lost = 0, integrity_failures = 0,
                 prefix_violations = 0, phantoms = 0, unacked_kept = 0;
