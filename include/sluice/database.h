@@ -28,8 +28,9 @@
 // snapshot). A read started after a write's ack sees that write. Reads never wait for writes;
 // they wait only for a free pooled connection (up to read_timeout_ms).
 //
-// Thread-safety: all methods may be called concurrently from any threads, except that close(),
-// the destructor and move-assignment must not race with other calls on the same object.
+// Thread-safety: all methods, close() included, may be called concurrently from any threads: a
+// call racing close() either completes (close() waits for admitted writes and for reads in
+// flight) or fails with Closed. The destructor and move-assignment must not race other calls.
 #pragma once
 
 #include <chrono>
@@ -200,8 +201,10 @@ class Database {
   const Config& config() const;
   const std::string& path() const;
 
-  // Stops admission (later calls fail with Closed), commits every job already accepted, runs a
-  // final checkpoint and closes every connection. Idempotent. Throws nothing.
+  // Stops admission (later calls fail with Closed), commits every job already accepted, waits
+  // for reads in flight, runs a final checkpoint and closes every connection. Idempotent. Throws
+  // nothing. From inside a write job or a read callback it does nothing (it would wait for
+  // itself).
   void close() noexcept;
   bool is_open() const noexcept;
 

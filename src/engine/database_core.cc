@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <shared_mutex>
+
 #include "coord/fork_guard.h"
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
@@ -86,10 +88,6 @@ void DatabaseCore::check_caller() const {
 
 void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
   check_caller();
-  if (writer_->poisoned()) {
-    throw Error(ErrorCode::WritesRefused, "writes refused until '" + config_.path +
-                                              "' is reopened: " + writer_->poison_reason());
-  }
   const bool admitted =
       config_.enqueue_timeout_ms > 0
           ? queue_.reserve_within(std::int64_t{config_.enqueue_timeout_ms} * 1'000'000)
@@ -105,6 +103,12 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
     queue_.unreserve();
     throw Error(ErrorCode::Closed, "database '" + config_.path + "' is closed");
   }
+  // Our reservation keeps a concurrent close() waiting for the writer, so writer_ lives on.
+  if (writer_->poisoned()) {
+    queue_.unreserve();
+    throw Error(ErrorCode::WritesRefused, "writes refused until '" + config_.path +
+                                              "' is reopened: " + writer_->poison_reason());
+  }
   const std::int64_t now = now_ns();
   const std::int64_t ms = timeout_ms > 0 ? timeout_ms : config_.write_deadline_ms;
   job.enqueued_ns = now;
@@ -115,6 +119,7 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
 }
 
 Stats DatabaseCore::stats() const {
+  std::shared_lock lifetime(lifetime_mu_);  // close() frees the parts read below
   Stats s = metrics_.snapshot();
   s.queue_depth = queue_.depth();
   s.readers_total = readers_ ? readers_->size() : 0;
@@ -136,7 +141,9 @@ Stats DatabaseCore::stats() const {
 }
 
 void DatabaseCore::close() noexcept {
-  if (Writer::on_writer_thread(this)) return;  // cannot wait for ourselves; documented
+  // Cannot wait for ourselves (documented): from inside a write job or a read, close() is a no-op.
+  if (Writer::on_writer_thread(this)) return;
+  if (readers_ && readers_->leased_by_this_thread()) return;
   if (closing_.exchange(true, std::memory_order_seq_cst)) return;
   if (forked()) {
     // The parent's threads and descriptors: joining would hang, closing could release the
@@ -160,6 +167,7 @@ void DatabaseCore::close() noexcept {
       // Nothing is lost: the WAL stays and the next open recovers it.
     }
   }
+  std::unique_lock lifetime(lifetime_mu_);
   writer_.reset();
   write_conn_.reset();
   checkpointer_.reset();

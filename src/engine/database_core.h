@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ class DatabaseCore {
   std::map<std::string, std::string> effective_;
   std::vector<std::string> warnings_;
 
+  // stats() holds it shared; close() exclusively while it frees writer_, side_, checkpointer_.
+  mutable std::shared_mutex lifetime_mu_;
   std::uint64_t fork_generation_;
   std::optional<Connection> write_conn_;
   std::unique_ptr<coord::SideFile> side_;

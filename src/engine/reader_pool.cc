@@ -24,6 +24,7 @@ ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetr
     all_.push_back(std::move(conn));
   }
   leased_since_ns_.assign(all_.size(), 0);
+  holders_.assign(all_.size(), std::thread::id());
 }
 
 std::size_t ReaderPool::index_of(const Connection* conn) const noexcept {
@@ -38,7 +39,9 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
   if (!free_.empty() && !closed_) {
     Connection* c = free_.back();
     free_.pop_back();
-    leased_since_ns_[index_of(c)] = now_ns();
+    const std::size_t i = index_of(c);
+    leased_since_ns_[i] = now_ns();
+    holders_[i] = std::this_thread::get_id();
     metrics_.pool_wait_us.record(0);
     EngineMetrics::bump(metrics_.readers_in_use);
     return c;
@@ -56,7 +59,9 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
   }
   Connection* c = free_.back();
   free_.pop_back();
-  leased_since_ns_[index_of(c)] = now_ns();
+  const std::size_t i = index_of(c);
+  leased_since_ns_[i] = now_ns();
+  holders_[i] = std::this_thread::get_id();
   EngineMetrics::bump(metrics_.readers_in_use);
   return c;
 }
@@ -65,7 +70,12 @@ void ReaderPool::release(Connection* conn) noexcept {
   metrics_.readers_in_use.fetch_sub(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
-    if (closed_) return;
+    holders_[index_of(conn)] = std::thread::id();
+    if (closed_) {
+      free_.push_back(conn);  // close() is waiting for every lease to come back
+      cv_.notify_all();
+      return;
+    }
     std::int64_t& since = leased_since_ns_[index_of(conn)];
     const std::int64_t held = now_ns() - since;
     since = 0;
@@ -92,12 +102,21 @@ void ReaderPool::long_read_report(Stats& s) {
 }
 
 void ReaderPool::close() noexcept {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   closed_ = true;
+  cv_.notify_all();  // waiting acquirers give up with Closed
+  // Reads in flight finish on their connections first (as queued writes commit first).
+  cv_.wait(lock, [&] { return free_.size() == all_.size(); });
   free_.clear();
   all_.clear();
   leased_since_ns_.clear();
+  holders_.clear();
   cv_.notify_all();
+}
+
+bool ReaderPool::leased_by_this_thread() const noexcept {
+  std::lock_guard lock(mu_);
+  return std::find(holders_.begin(), holders_.end(), std::this_thread::get_id()) != holders_.end();
 }
 
 }  // namespace sluice::engine

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine_metrics.h"
@@ -35,7 +36,10 @@ class ReaderPool {
   // Fills oldest_read_ms, long_read_sql and long_read_ms.
   void long_read_report(Stats& s);
   // Closes every connection. REQUIRES: no connection is leased.
+  // Refuses new leases (Closed), waits until every leased connection is returned, closes them.
   void close() noexcept;
+  // Whether the calling thread holds a lease now (close() from inside a read would wait forever).
+  bool leased_by_this_thread() const noexcept;
 
   std::size_t size() const noexcept { return all_.size(); }
   const PragmaReport& pragmas() const noexcept { return pragmas_; }
@@ -47,12 +51,13 @@ class ReaderPool {
   const std::int64_t max_read_ns_;  // 0 = no check
   PragmaReport pragmas_;            // of the first connection; all are configured alike
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   // State below is protected by mu_.
   std::vector<std::unique_ptr<Connection>> all_;
   std::vector<Connection*> free_;
   std::vector<std::int64_t> leased_since_ns_;  // per all_ entry; 0 = free
+  std::vector<std::thread::id> holders_;       // per all_ entry; id() = free
   std::string long_read_sql_;
   std::int64_t long_read_ns_ = 0;
   bool closed_ = false;
