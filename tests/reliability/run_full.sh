@@ -38,8 +38,8 @@ fi
 step "done"
 {
   echo "# Sluice reliability, full size — $(date -u +%Y-%m-%dT%H:%MZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-  grep -E '^(power-loss|io-fault|crashtest|writer-stress|fuzz) ' "$log" || true
-  grep -E '^(Done|#[0-9]+ +DONE|stat::)' "$log" | tail -4 || true
+  grep -E '^(power-loss|io-fault|crashtest|writer-stress) ' "$log" || true
+  grep -E '^[A-Za-z]+ +config_[a-z]+_fuzz: ' "$log" | sed 's/^/fuzz /' || true
   echo "total $(($(date +%s) - start)) s"
 } > "$summary"
 cat "$summary"
