@@ -5,14 +5,7 @@
 // DB_SEPARATE_READ_WRITE, SLUICE_URL, SLUICE_<FIELD> for every field of to_json(), SLUICE_PATH
 // included) is mapped to one of them by a hash of its bytes, so mutated names still reach a
 // value parser. Values are C strings, as in a real environment: a NUL byte ends one.
-//
-// Invariants (a broken one prints "INVARIANT BROKEN" and traps, so libFuzzer keeps the input):
-//  - from_env returns a Config or throws sluice::Error with code InvalidArgument and a non-empty
-//    message; any other exception type or code is a bug;
-//  - a returned Config passes validate() without throwing, and to_json() returns valid JSON (an
-//    object), as parsed by nlohmann::json.
-#include <cxxabi.h>
-
+// Invariants: config_invariants.h.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -27,58 +20,10 @@
 #include <typeinfo>
 #include <vector>
 
+#include "config_invariants.h"
 #include "sluice/config.h"
-#include "sluice/error.h"
 
 namespace {
-
-[[noreturn]] void broken(const char* invariant, const std::string& detail) {
-  std::fprintf(stderr, "INVARIANT BROKEN: %s: %s\n", invariant, detail.c_str());
-  __builtin_trap();
-}
-
-// "<demangled type>: <what()>" of the exception being handled.
-std::string describe(const std::exception& e) {
-  int status = 0;
-  char* name = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
-  std::string out = std::string(status == 0 && name ? name : typeid(e).name()) + ": " + e.what();
-  std::free(name);
-  return out;
-}
-
-// Runs `parse` and checks the invariants above on its outcome.
-template <class Parse>
-void check(const Parse& parse) {
-  std::optional<sluice::Config> config;
-  try {
-    config.emplace(parse());
-  } catch (const sluice::Error& e) {
-    if (e.code() != sluice::ErrorCode::InvalidArgument) {
-      broken("parser threw sluice::Error with a code other than InvalidArgument",
-             std::string(sluice::to_string(e.code())) + ": " + e.what());
-    }
-    if (*e.what() == '\0') broken("parser threw sluice::Error with an empty message", "");
-    return;
-  } catch (const std::exception& e) {
-    broken("parser threw something other than sluice::Error", describe(e));
-  } catch (...) {
-    broken("parser threw something other than sluice::Error", "not a std::exception");
-  }
-  try {
-    config->validate();
-  } catch (const std::exception& e) {
-    broken("the parser returned a Config that fails validate()", describe(e));
-  }
-  std::string json;
-  try {
-    json = config->to_json();
-  } catch (const std::exception& e) {
-    broken("to_json() threw on a parsed Config", describe(e));
-  }
-  const auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) broken("to_json() is not valid JSON", json);
-  if (!parsed.is_object()) broken("to_json() is not a JSON object", json);
-}
 
 // The variables from_env reads: the seeds' names, SLUICE_URL, and SLUICE_<FIELD> for every key
 // of Config::to_json() (the fields, path included), as tests/unit/config_test.cc derives them.
@@ -123,6 +68,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return it == env.end() ? nullptr : it->second.c_str();
   };
   static const sluice::Config base = sluice::Config::production();
-  check([&] { return sluice::Config::from_env(base, getenv); });
+  sluice_fuzz::check([&] { return sluice::Config::from_env(base, getenv); });
   return 0;
 }
