@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <vector>
@@ -93,6 +94,25 @@ struct Totals {
   FaultVfs::crash_now();
 }
 
+// The files as the crash left them, before anything opened them again.
+void snapshot_files(const TempDir& dir) {
+  const auto to = dir.path() / "as-crashed";
+  std::filesystem::create_directories(to);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.is_regular_file()) std::filesystem::copy_file(e.path(), to / e.path().filename());
+  }
+}
+
+// Copies the as-crashed files somewhere that outlives the test, for a post-mortem.
+std::string keep_files(const TempDir& dir, std::uint64_t seed) {
+  const auto to =
+      std::filesystem::temp_directory_path() /
+      ("sluice-power-loss-seed-" + std::to_string(seed) + "-" + std::to_string(getpid()));
+  std::filesystem::remove_all(to);
+  std::filesystem::copy(dir.path() / "as-crashed", to);
+  return to.string();
+}
+
 void create_schema(const std::string& path) {
   Config cfg;
   cfg.synchronous = Synchronous::Full;
@@ -143,8 +163,9 @@ TEST_P(PowerLossTest, AckedWritesSurviveAndSurvivorsArePrefixes) {
     for (int t = 0; t < kThreads; ++t) {
       logs.push_back({t, shared->intended[t].load(), shared->acked[t].load()});
     }
+    snapshot_files(dir);
     const Verdict v = testing::check_database(path, logs);
-    EXPECT_TRUE(v.ok(acks_durable)) << describe(v);
+    EXPECT_TRUE(v.ok(acks_durable)) << describe(v) << "; files kept in " << keep_files(dir, seed);
     ++totals.seeds;
     ++totals.crashes;
     totals.acked += v.acked;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct DurableFile {
   // sector index → its durable bytes (nullopt: the sector lay beyond the durable end of file)
   std::map<std::int64_t, std::optional<std::vector<char>>> unsynced;
   std::int64_t durable_size = 0;
+  // Sectors an unsynced xTruncate cut off. A truncation is one metadata change: after the crash
+  // it has happened or not, as a whole (a filesystem journal commits it or not).
+  std::set<std::int64_t> cut;
 };
 
 struct State {
@@ -140,6 +144,7 @@ int on_sync(sqlite3_file* f, int flags) {
   }
   DurableFile& d = durable(s, f);
   d.unsynced.clear();
+  d.cut.clear();
   d.durable_size = real_size(f);
   return SQLITE_OK;  // simulated: the real disk's durability does not matter here
 }
@@ -151,8 +156,10 @@ int on_truncate(sqlite3_file* f, sqlite3_int64 size) {
   if (tracked(s, f)) {
     DurableFile& d = durable(s, f);
     const int sector = s.loss.sector_size;
-    for (std::int64_t i = size / sector; i * sector < d.durable_size; ++i)
+    for (std::int64_t i = size / sector; i * sector < d.durable_size; ++i) {
       save_sector(d, f, i, sector);
+      d.cut.insert(i);
+    }
   }
   return real(f)->pMethods->xTruncate(real(f), size);
 }
@@ -180,9 +187,18 @@ int device_characteristics(sqlite3_file* f) {
     struct stat st {};
     ::fstat(fd, &st);
     const std::int64_t size = st.st_size;
-    for (auto& [index, old] : d.unsynced) {
+    // An unsynced truncation either never happened (its cut sectors come back whole) or did
+    // (what was written there since is new data beyond the durable end).
+    const bool truncation_lost = !d.cut.empty() && rng() % 2 == 0;
+    for (auto& [index, durable_bytes] : d.unsynced) {
       const std::int64_t start = index * sector;
       const std::int64_t now_len = std::clamp<std::int64_t>(size - start, 0, sector);
+      const bool cut = d.cut.count(index) != 0;
+      if (cut && truncation_lost && durable_bytes) {
+        (void)!::pwrite(fd, durable_bytes->data(), durable_bytes->size(), start);
+        continue;
+      }
+      const std::optional<std::vector<char>> old = cut ? std::nullopt : durable_bytes;
       std::vector<char> bytes;
       switch (rng() % 3) {
         case 0:  // the new bytes reached the platter
@@ -197,7 +213,9 @@ int device_characteristics(sqlite3_file* f) {
       }
       if (!bytes.empty()) (void)!::pwrite(fd, bytes.data(), bytes.size(), start);
     }
-    if (size > d.durable_size && rng() % 2 == 0) (void)!::ftruncate(fd, d.durable_size);
+    if (size > d.durable_size && d.cut.empty() && rng() % 2 == 0) {
+      (void)!::ftruncate(fd, d.durable_size);
+    }
     ::close(fd);
   }
   ::_exit(FaultVfs::kPowerLossExitCode);

@@ -16,7 +16,8 @@
 //    durable sectors it cuts. At the chosen xSync or xWrite — or at crash_now() — the "power goes":
 //    each unsynced sector independently keeps its new content, gets its durable content back (zeros
 //    if it had none) or is garbled with random bytes, and a file that grew since its last sync
-//    may lose the whole tail; then the process _exits with kPowerLossExitCode, leaving the files
+//    may lose the whole tail (an unsynced truncation is undone whole or not at all: it is one
+//    metadata change, which a filesystem journal commits or not); then the process _exits with kPowerLossExitCode, leaving the files
 //    as a disk would after the outage. The sector size (512 or 4096 bytes) is reported through
 //    xSectorSize and no device characteristics are claimed (no POWERSAFE_OVERWRITE, no atomic
 //    writes), so SQLite pads and syncs as it must on such a disk. Not simulated: directory
