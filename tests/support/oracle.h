@@ -63,10 +63,10 @@ Snapshot read_database(const std::string& path);
 // the snapshot and their intents after it.
 Verdict judge(const Snapshot& snapshot, const std::vector<WriterLog>& logs);
 
-// read_database + judge. Opens `path` with plain SQLite (default VFS; runs WAL recovery like any
-// first opener), runs PRAGMA integrity_check and compares the rows with the logs. Never throws.
+// read_database + judge, for a database no writer is using any more. Never throws.
 Verdict check_database(const std::string& path, const std::vector<WriterLog>& logs);
 
+// One line: the counts and the first problem, for a failure message.
 std::string describe(const Verdict& v);
 
 }  // namespace sluice::testing

@@ -27,7 +27,7 @@ struct Proc {
 };
 
 struct Figures {
-  std::uint64_t rounds = 0, kills = 0, acked = 0, acked_lost = 0, phantoms = 0, holes = 0,
+  std::uint64_t rounds = 0, acked = 0, acked_lost = 0, phantoms = 0, holes = 0,
                 integrity_failures = 0, child_errors = 0, points_not_reached = 0;
   std::map<std::string, std::uint64_t> kills_by_point;
 };
@@ -180,7 +180,6 @@ class Supervisor {
         kill_and_reap(victim);
       }
     }
-    ++f_.kills;
     ++f_.kills_by_point[kind];
     check();
     spawn(victim, "", 0);
@@ -222,7 +221,8 @@ class Supervisor {
         "(%s ) writes_acked=%llu acked_lost=%llu phantom_rows=%llu prefix_violations=%llu "
         "integrity_failures=%llu child_errors=%llu points_not_reached=%llu "
         "recovery_ms_p50=%.1f recovery_ms_p99=%.1f\n",
-        mode_.c_str(), u(o_.seed), o_.processes, o_.threads, u(f_.rounds), u(f_.kills),
+        mode_.c_str(), u(o_.seed), o_.processes, o_.threads, u(f_.rounds),
+        u(f_.rounds),  // one kill per round
         by_point.c_str(), u(f_.acked), u(f_.acked_lost), u(f_.phantoms), u(f_.holes),
         u(f_.integrity_failures), u(f_.child_errors), u(f_.points_not_reached),
         percentile(first_ack_ms_, 0.5), percentile(first_ack_ms_, 0.99));
