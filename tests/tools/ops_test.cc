@@ -2,9 +2,14 @@
 // one this test process holds open and writes to while the commands run.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "common/temp_dir.h"
 #include "sluice/sluice.h"
@@ -99,6 +104,44 @@ TEST(Checkpoint, BlockedByAReaderExitsTwoAndSaysSo) {
   reader.exec("COMMIT");
   r = sluice_cli("checkpoint " + path + " --mode restart");
   EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// Found by the ASan run of MultiProcess.InspectAndCheckpointWorkDuringALiveMultiProcessRun: a
+// PASSIVE checkpoint meeting another checkpoint in progress (a Sluice process's checkpointer)
+// exited 2 "blocked" after 0.0 ms — SQLite never calls the busy handler in PASSIVE mode.
+TEST(Checkpoint, PassiveWaitsForAnotherCheckpointInProgress) {
+  TempDir dir;
+  std::string path = dir.file("other.db");
+  Config cfg;
+  cfg.checkpoint_pages = 1000000;
+  Database db = Database::open(path, cfg);
+  db.execute("CREATE TABLE t(x)");
+  db.execute("INSERT INTO t VALUES (1)");
+  Connection reader = Connection::open(path, OpenOptions::read_only());
+  reader.exec("BEGIN");
+  EXPECT_EQ(reader.query("SELECT count(*) FROM t").scalar<int>(), 1);
+  db.execute("INSERT INTO t VALUES (2)");
+  // Another checkpoint: FULL holds the checkpoint lock while its busy handler waits (~1 s) for
+  // the reader; the handler's first call says the lock is held.
+  std::atomic<bool> waiting{false};
+  std::thread other([&] {
+    Connection c = Connection::open(path);
+    sqlite3_busy_handler(
+        c.native_handle(),
+        [](void* flag, int n) {
+          static_cast<std::atomic<bool>*>(flag)->store(true);
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          return n < 200 ? 1 : 0;
+        },
+        &waiting);
+    (void)c.query("PRAGMA wal_checkpoint(FULL)").next();
+  });
+  while (!waiting) std::this_thread::yield();
+  auto r = sluice_cli("checkpoint " + path + " --mode passive --busy-timeout 10000");
+  other.join();
+  reader.exec("COMMIT");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("checkpoint passive of"), std::string::npos) << r.output;
 }
 
 TEST(Ops, MissingFileAndBadModeAreClearErrors) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "ops/wal_files.h"
 #include "sluice/sluice.h"
@@ -16,7 +17,8 @@ constexpr const char* kDescription =
     R"(Run one WAL checkpoint now: copy the WAL's frames back into the database file.
 
 Modes (sqlite.org/c3ref/wal_checkpoint_v2.html):
-  passive   copy what no reader still needs; never waits (safe any time)
+  passive   copy what no reader still needs; never waits for readers or writers, only (up to
+            --busy-timeout) for another checkpoint in progress (safe any time)
   full      wait (up to --busy-timeout) for the writer, then copy everything
   restart   as full, then wait for readers so the next write starts the WAL from its beginning
   truncate  as restart, then truncate the -wal file to zero bytes
@@ -51,11 +53,20 @@ int run(const Args& a) {
   const WalFiles before = read_wal_files(a.path, page_size);
   c.pragma("busy_timeout=" + std::to_string(a.busy_timeout_ms));
   const auto start = std::chrono::steady_clock::now();
-  auto q = c.query("PRAGMA wal_checkpoint(" + a.mode + ")");
-  if (!q.next()) throw Error(ErrorCode::Internal, "PRAGMA wal_checkpoint returned no row");
-  const bool busy = q.get<int>(0) != 0;
-  const auto log = q.get<std::int64_t>(1);
-  const auto copied = q.get<std::int64_t>(2);
+  const auto give_up = start + std::chrono::milliseconds(a.busy_timeout_ms);
+  bool busy = false;
+  std::int64_t log = 0, copied = 0;
+  for (;;) {
+    auto q = c.query("PRAGMA wal_checkpoint(" + a.mode + ")");
+    if (!q.next()) throw Error(ErrorCode::Internal, "PRAGMA wal_checkpoint returned no row");
+    busy = q.get<int>(0) != 0;
+    log = q.get<std::int64_t>(1);
+    copied = q.get<std::int64_t>(2);
+    // PASSIVE never calls the busy handler: busy means another checkpoint (e.g. a Sluice
+    // process's checkpointer) holds the checkpoint lock right now. Wait for it, up to the timeout.
+    if (!busy || a.mode != "passive" || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const WalFiles after = read_wal_files(a.path, page_size);
@@ -68,6 +79,13 @@ int run(const Args& a) {
       "copied back\n",
       a.mode, a.path, ms, before.wal_frames, after.wal_frames, bytes(before.wal_bytes),
       bytes(after.wal_bytes), shown_copied, shown_log);
+  if (busy && a.mode == "passive") {
+    fmt::print(stderr,
+               "sluice checkpoint: blocked — another checkpoint held the WAL for longer than "
+               "--busy-timeout {} ms; nothing is lost. Retry.\n",
+               a.busy_timeout_ms);
+    return 2;
+  }
   if (busy) {
     fmt::print(stderr,
                "sluice checkpoint: blocked — a reader or writer was in the way for longer than "
