@@ -8,7 +8,9 @@
 namespace sluice::engine {
 
 ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetrics& metrics)
-    : metrics_(metrics), max_read_ns_(std::int64_t{config.max_read_txn_ms} * 1'000'000) {
+    : metrics_(metrics),
+      max_read_ns_(std::int64_t{config.max_read_txn_ms} * 1'000'000),
+      size_(static_cast<std::size_t>(config.pool_size)) {
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadOnly;
   options.vfs = config.vfs;

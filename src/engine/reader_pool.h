@@ -5,7 +5,7 @@
 // Each lease's start is kept: stats show the oldest open read, and a read that held its
 // connection (and so its snapshot, pinning the WAL) over max_read_txn_ms is counted with its SQL.
 //
-// Thread-safety: acquire()/release() from any threads. close() after all leases are returned.
+// Thread-safety: every member from any thread; close() waits for the leases in flight.
 #pragma once
 
 #include <condition_variable>
@@ -35,13 +35,13 @@ class ReaderPool {
   void release(Connection* conn) noexcept;
   // Fills oldest_read_ms, long_read_sql and long_read_ms.
   void long_read_report(Stats& s);
-  // Closes every connection. REQUIRES: no connection is leased.
   // Refuses new leases (Closed), waits until every leased connection is returned, closes them.
   void close() noexcept;
   // Whether the calling thread holds a lease now (close() from inside a read would wait forever).
   bool leased_by_this_thread() const noexcept;
 
-  std::size_t size() const noexcept { return all_.size(); }
+  // Connections opened (config.pool_size); constant, so safe to read while close() runs.
+  std::size_t size() const noexcept { return size_; }
   const PragmaReport& pragmas() const noexcept { return pragmas_; }
 
  private:
@@ -49,7 +49,8 @@ class ReaderPool {
 
   EngineMetrics& metrics_;
   const std::int64_t max_read_ns_;  // 0 = no check
-  PragmaReport pragmas_;            // of the first connection; all are configured alike
+  const std::size_t size_;
+  PragmaReport pragmas_;  // of the first connection; all are configured alike
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
