@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <new>
+
 namespace sluice::engine {
 namespace {
 
@@ -10,14 +12,18 @@ constexpr std::string_view kNames[] = {"before-begin", "mid-batch", "before-comm
 
 std::atomic<int> g_point{0};
 std::atomic<std::uint64_t> g_left{0};
+std::atomic<CrashAction> g_action{CrashAction::Kill};
 
 }  // namespace
 
 std::atomic<bool> g_crash_points_armed{false};
 
-void crash_point_hit(CrashPoint p) noexcept {
+void crash_point_hit(CrashPoint p) {
   if (static_cast<int>(p) != g_point.load(std::memory_order_relaxed)) return;
-  if (g_left.fetch_sub(1, std::memory_order_relaxed) == 1) ::raise(SIGKILL);
+  if (g_left.fetch_sub(1, std::memory_order_relaxed) != 1) return;
+  g_crash_points_armed.store(false, std::memory_order_relaxed);  // once
+  if (g_action.load(std::memory_order_relaxed) == CrashAction::Kill) ::raise(SIGKILL);
+  throw std::bad_alloc();
 }
 
 std::string_view to_string(CrashPoint p) noexcept { return kNames[static_cast<int>(p)]; }
@@ -29,8 +35,9 @@ std::optional<CrashPoint> crash_point_from_string(std::string_view name) noexcep
   return std::nullopt;
 }
 
-void arm_crash_point(CrashPoint p, std::uint64_t nth) noexcept {
+void arm_crash_point(CrashPoint p, std::uint64_t nth, CrashAction action) noexcept {
   g_point.store(static_cast<int>(p), std::memory_order_relaxed);
+  g_action.store(action, std::memory_order_relaxed);
   g_left.store(nth, std::memory_order_relaxed);
   g_crash_points_armed.store(nth > 0, std::memory_order_release);
 }

@@ -201,17 +201,23 @@ void Writer::process(detail::Job* list) {
 void Writer::run_batch_guarded() noexcept {
   try {
     run_batch();
+  } catch (const std::exception& e) {
+    fail_batch_internal(e.what());
   } catch (...) {
-    // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
-    // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
-    rollback();
-    unlock_writer();
-    poison("internal error in the writer thread");
-    outcome_.resize(batch_.size());
-    fail_all(std::make_exception_ptr(
-        Error(ErrorCode::Internal, "writer failed while committing this batch; reopen")));
-    finish_batch();
+    fail_batch_internal("an exception not derived from std::exception");
   }
+}
+
+void Writer::fail_batch_internal(const char* what) noexcept {
+  // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
+  // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
+  rollback();
+  unlock_writer();
+  poison(std::string("internal error in the writer thread: ") + what);
+  outcome_.resize(batch_.size());
+  fail_all(std::make_exception_ptr(
+      Error(ErrorCode::Internal, "writer failed while committing this batch; reopen")));
+  finish_batch();
 }
 
 void Writer::run_batch() {

@@ -82,6 +82,8 @@ class Writer {
   // run_batch, failing the whole batch with Internal (and refusing later writes) if anything
   // unexpected escapes it, so that no caller is left waiting and no exception leaves the thread.
   void run_batch_guarded() noexcept;
+  // Rolls back, poisons the writer with `what`, fails every job of the batch with Internal.
+  void fail_batch_internal(const char* what) noexcept;
   void run_control(detail::Job& job) noexcept;
   // BEGIN IMMEDIATE with busy backoff. Throws Error(Busy) after busy_timeout_ms.
   void begin_immediate();
