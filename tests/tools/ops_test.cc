@@ -85,19 +85,32 @@ TEST(Checkpoint, TruncateWhileAnotherProcessHoldsTheDatabase) {
             51);
 }
 
+// A Sluice database (no automatic checkpoints) with two rows in its WAL and a read-only
+// connection whose open snapshot (one row) is older than the newest frame: it pins the WAL.
+struct PinnedWal {
+  explicit PinnedWal(const std::string& path)
+      : db(open_with_one_row(path)), reader(Connection::open(path, OpenOptions::read_only())) {
+    reader.exec("BEGIN");
+    EXPECT_EQ(reader.query("SELECT count(*) FROM t").scalar<int>(), 1);
+    db.execute("INSERT INTO t VALUES (2)");
+  }
+  static Database open_with_one_row(const std::string& path) {
+    Config cfg;
+    cfg.checkpoint_pages = 1000000;
+    Database db = Database::open(path, cfg);
+    db.execute("CREATE TABLE t(x)");
+    db.execute("INSERT INTO t VALUES (1)");
+    return db;
+  }
+  Database db;
+  Connection reader;
+};
+
 TEST(Checkpoint, BlockedByAReaderExitsTwoAndSaysSo) {
   TempDir dir;
   std::string path = dir.file("blocked.db");
-  Config cfg;
-  cfg.checkpoint_pages = 1000000;
-  Database db = Database::open(path, cfg);
-  db.execute("CREATE TABLE t(x)");
-  db.execute("INSERT INTO t VALUES (1)");
-  // A reader whose snapshot is older than the newest frames pins the WAL.
-  Connection reader = Connection::open(path, OpenOptions::read_only());
-  reader.exec("BEGIN");
-  EXPECT_EQ(reader.query("SELECT count(*) FROM t").scalar<int>(), 1);
-  db.execute("INSERT INTO t VALUES (2)");
+  PinnedWal pinned(path);
+  Connection& reader = pinned.reader;
   auto r = sluice_cli("checkpoint " + path + " --mode restart --busy-timeout 50");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("blocked"), std::string::npos) << r.output;
@@ -112,15 +125,8 @@ TEST(Checkpoint, BlockedByAReaderExitsTwoAndSaysSo) {
 TEST(Checkpoint, PassiveWaitsForAnotherCheckpointInProgress) {
   TempDir dir;
   std::string path = dir.file("other.db");
-  Config cfg;
-  cfg.checkpoint_pages = 1000000;
-  Database db = Database::open(path, cfg);
-  db.execute("CREATE TABLE t(x)");
-  db.execute("INSERT INTO t VALUES (1)");
-  Connection reader = Connection::open(path, OpenOptions::read_only());
-  reader.exec("BEGIN");
-  EXPECT_EQ(reader.query("SELECT count(*) FROM t").scalar<int>(), 1);
-  db.execute("INSERT INTO t VALUES (2)");
+  PinnedWal pinned(path);
+  Connection& reader = pinned.reader;
   // Another checkpoint: FULL holds the checkpoint lock while its busy handler waits (~1 s) for
   // the reader; the handler's first call says the lock is held.
   std::atomic<bool> waiting{false};
