@@ -48,6 +48,7 @@ struct State {
   std::map<std::string, DurableFile> files;
   std::uint64_t kill_at_db_write = 0;
   std::uint64_t db_writes = 0;
+  void (*before_crash)() = nullptr;
 };
 
 // Never destroyed: SQLite may call the VFS while the process exits.
@@ -101,8 +102,41 @@ bool injected(State& s, FaultOp op) {
   return hit;
 }
 
+// Whether f's synced content is kept apart: in power-loss mode, and while a fault is armed (a
+// failed sync drops what was not synced).
 bool tracked(const State& s, sqlite3_file* f) {
-  return s.power_loss && as_file(f)->path != nullptr;
+  return (s.power_loss || s.armed) && as_file(f)->path != nullptr;
+}
+
+// A failed writeback (EIO): the kernel drops the dirty pages, so every sector written since the
+// last good sync reads back as it was then (zeros beyond the synced end); a truncation stays.
+// The file now holds only synced content. Caller holds the mutex.
+void drop_unsynced(State& s, sqlite3_file* f) {
+  DurableFile& d = durable(s, f);
+  const int sector = s.loss.sector_size;
+  const std::int64_t size = real_size(f);
+  for (const auto& [index, durable_bytes] : d.unsynced) {
+    const std::int64_t start = index * sector;
+    const std::int64_t now_len = std::clamp<std::int64_t>(size - start, 0, sector);
+    if (now_len == 0 || d.cut.count(index) != 0) continue;
+    std::vector<char> bytes(static_cast<std::size_t>(now_len), 0);
+    if (durable_bytes) {
+      std::copy_n(durable_bytes->begin(),
+                  std::min<std::size_t>(durable_bytes->size(), bytes.size()), bytes.begin());
+    }
+    real(f)->pMethods->xWrite(real(f), bytes.data(), static_cast<int>(bytes.size()), start);
+  }
+  d.unsynced.clear();
+  d.cut.clear();
+  d.durable_size = size;
+}
+
+// The content f has now is what a power loss keeps. Caller holds the mutex.
+void mark_synced(State& s, sqlite3_file* f) {
+  DurableFile& d = durable(s, f);
+  d.unsynced.clear();
+  d.cut.clear();
+  d.durable_size = real_size(f);
 }
 
 [[noreturn]] void crash_locked(State& s);
@@ -111,16 +145,12 @@ int on_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
   State& s = state();
   std::unique_lock lock(s.mu);
   if (as_file(f)->main_db && s.kill_at_db_write != 0 && ++s.db_writes == s.kill_at_db_write) {
+    if (s.before_crash != nullptr) s.before_crash();
     ::raise(SIGKILL);
   }
-  if (injected(s, FaultOp::Write)) {
-    if (s.fault.error != ENOSPC) return SQLITE_IOERR_WRITE;
-    // A full disk takes part of the write, as write(2) does, then refuses the rest.
-    if (n / 2 > 0) real(f)->pMethods->xWrite(real(f), buf, n / 2, offset);
-    return SQLITE_FULL;
-  }
+  const bool fail = injected(s, FaultOp::Write);
   if (tracked(s, f) && n > 0) {
-    if (s.loss.crash_at_write != 0 &&
+    if (s.power_loss && s.loss.crash_at_write != 0 &&
         s.counts[static_cast<int>(FaultOp::Write)] >= s.loss.crash_at_write) {
       crash_locked(s);
     }
@@ -130,22 +160,34 @@ int on_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
       save_sector(d, f, i, sector);
     }
   }
+  if (fail) {
+    if (s.fault.error != ENOSPC) return SQLITE_IOERR_WRITE;
+    // A full disk takes part of the write, as write(2) does, then refuses the rest.
+    if (n / 2 > 0) real(f)->pMethods->xWrite(real(f), buf, n / 2, offset);
+    return SQLITE_FULL;
+  }
   return real(f)->pMethods->xWrite(real(f), buf, n, offset);
 }
 
 int on_sync(sqlite3_file* f, int flags) {
   State& s = state();
   std::unique_lock lock(s.mu);
-  if (injected(s, FaultOp::Sync)) return SQLITE_IOERR_FSYNC;
+  if (injected(s, FaultOp::Sync)) {
+    if (tracked(s, f) && s.fault.error != ENOSPC) drop_unsynced(s, f);
+    return SQLITE_IOERR_FSYNC;
+  }
   if (!tracked(s, f)) return real(f)->pMethods->xSync(real(f), flags);
+  if (!s.power_loss) {
+    const int rc = real(f)->pMethods->xSync(real(f), flags);
+    if (rc == SQLITE_OK) mark_synced(s, f);
+    return rc;
+  }
   if (s.loss.crash_at_sync != 0 &&
       s.counts[static_cast<int>(FaultOp::Sync)] >= s.loss.crash_at_sync) {
     crash_locked(s);
   }
-  DurableFile& d = durable(s, f);
-  d.unsynced.clear();
-  d.cut.clear();
-  d.durable_size = real_size(f);
+  if (s.loss.skip_db_sync && as_file(f)->main_db) return SQLITE_OK;  // the sabotage: a lie
+  mark_synced(s, f);
   return SQLITE_OK;  // simulated: the real disk's durability does not matter here
 }
 
@@ -179,6 +221,7 @@ int device_characteristics(sqlite3_file* f) {
 // The outage: every unsynced sector keeps its new bytes, gets its durable bytes back or is
 // garbled; a file that grew may lose the whole tail. Then the process ends.
 [[noreturn]] void crash_locked(State& s) {
+  if (s.before_crash != nullptr) s.before_crash();
   std::mt19937_64 rng(s.loss.seed);
   const int sector = s.loss.sector_size;
   for (auto& [path, d] : s.files) {
@@ -317,6 +360,10 @@ void FaultVfs::install() {
 void FaultVfs::arm(const IoFault& fault) {
   State& s = state();
   std::lock_guard lock(s.mu);
+  if (!s.power_loss) {
+    s.loss = PowerLoss{};  // the sector size of the synced-content bookkeeping
+    s.files.clear();
+  }
   s.fault = fault;
   s.armed = true;
   s.fired = false;
@@ -356,6 +403,12 @@ void FaultVfs::crash_now() {
   State& s = state();
   s.mu.lock();  // never released: every other file operation stops here until the exit
   crash_locked(s);
+}
+
+void FaultVfs::set_before_crash(void (*hook)()) {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.before_crash = hook;
 }
 
 void FaultVfs::kill_at_main_db_write(std::uint64_t nth) {
