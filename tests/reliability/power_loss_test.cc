@@ -1,11 +1,18 @@
 // Simulated power loss (FaultVfs): a child process writes through Sluice on a disk whose
 // unsynced sectors are dropped, kept or garbled when the power goes — at a random xSync or
-// xWrite, or at the end of the workload. The parent then opens the files as the next boot
-// would and asks the oracle: integrity_check ok, each writer's rows a prefix of its intents,
-// and with synchronous=FULL not one acknowledged write lost. (NORMAL may lose the last commits.)
+// xWrite, or after the workload with the database still open. The parent then checks:
+//  - the files as the outage left them (a copy, read by plain SQLite without checkpointing):
+//    integrity_check ok, each writer's rows a prefix of its intents, the rows a prefix of the
+//    commit order (no gap in `ord`), every payload the bytes written, and with FULL/EXTRA not one
+//    acknowledged write lost (NORMAL may lose the last commits);
+//  - the next boot: Sluice opens the as-crashed files first (so it recovers the WAL), takes a
+//    write and closes; the oracle then finds exactly the as-crashed rows plus that write.
+// Acks live in shared memory, and before the outage the VFS waits until every caller told "ok"
+// has logged its ack (engine ack count), so an ack given too early is on record when the power
+// goes. PowerLossSabotage proves the suite catches two broken builds.
 //
-// Seeds per (mode, sector size): SLUICE_POWER_LOSS_SEEDS (CI default 30; `make reliability`
-// runs 500, i.e. 1,000 per mode); SLUICE_POWER_LOSS_SEED=S replays one seed.
+// Seeds per (mode, sector size): SLUICE_POWER_LOSS_SEEDS (CI default 30, EXTRA 8; `make
+// reliability` runs 500); SLUICE_POWER_LOSS_SEED=S replays one seed.
 // Each case prints one summary line starting with "power-loss".
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -13,6 +20,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -20,6 +28,7 @@
 #include <vector>
 
 #include "common/temp_dir.h"
+#include "engine/crash_points.h"
 #include "sluice/sluice.h"
 #include "support/fault_vfs.h"
 #include "support/oracle.h"
@@ -36,6 +45,7 @@ using testing::WriterLog;
 
 constexpr int kThreads = 3;
 constexpr int kWritesPerThread = 60;
+constexpr std::int64_t kRebootWriter = -1;  // the next boot's write
 
 // Intents and acks live in shared memory: they survive the child's "power loss" (they model
 // the clients' own durable logs, which are not on the failing disk).
@@ -44,9 +54,13 @@ struct Shared {
   std::atomic<std::int64_t> acked[kThreads];
 };
 
+enum class Sabotage { None, AckBeforeCommit, CheckpointWithoutSync };
+
 struct Case {
   Synchronous mode;
   int sector;
+  std::uint64_t ci_seeds;
+  Sabotage sabotage = Sabotage::None;
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -54,18 +68,49 @@ void PrintTo(const Case& c, std::ostream* os) {
 }
 
 struct Totals {
-  std::uint64_t seeds = 0, acked = 0, acked_lost = 0, integrity_failures = 0, prefix_violations = 0,
-                phantoms = 0, unacked_kept = 0;
+  std::uint64_t seeds = 0, failed_seeds = 0, acked = 0, acked_lost = 0, integrity_failures = 0,
+                prefix_violations = 0, order_gaps = 0, bad_payloads = 0, phantoms = 0,
+                unacked_kept = 0;
+  void add(const Verdict& v) {
+    ++seeds;
+    acked += v.acked;
+    acked_lost += v.acked_lost;
+    integrity_failures += v.integrity_ok ? 0 : 1;
+    prefix_violations += v.holes;
+    order_gaps += v.order_gaps;
+    bad_payloads += v.bad_payloads;
+    phantoms += v.phantoms;
+    unacked_kept += v.unacked_kept;
+  }
 };
 
-// The child: open on the failing disk, write, then lose power (at the chosen op, or at the end).
-[[noreturn]] void run_child(const std::string& path, Synchronous mode, const PowerLoss& loss,
+// In the child: acks its callers have logged (after storing them in Shared).
+std::atomic<std::uint64_t> g_acks_logged{0};
+
+// Waits until every caller Sluice told "ok" has logged its ack (2 s at most: a caller that never
+// logs is a test bug, and the outage must still happen).
+void wait_for_acks(std::uint64_t published) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (g_acks_logged.load() < published && std::chrono::steady_clock::now() < until) {
+    std::this_thread::yield();
+  }
+}
+void wait_before_outage() { wait_for_acks(engine::acks_published()); }
+
+// The child: open on the failing disk, write, then lose power — at the chosen op, or after the
+// workload with the database still open.
+[[noreturn]] void run_child(const std::string& path, const Case& c, const PowerLoss& loss,
                             Shared& shared) {
+  engine::set_ack_barrier(&wait_for_acks);
+  FaultVfs::set_before_crash(&wait_before_outage);
+  if (c.sabotage == Sabotage::AckBeforeCommit) {
+    engine::set_sabotage(engine::Sabotage::AckBeforeCommit);
+  }
   FaultVfs::start_power_loss(loss);
   try {
     Config cfg;
     cfg.vfs = FaultVfs::kName;
-    cfg.synchronous = mode;
+    cfg.synchronous = c.mode;
     cfg.checkpoint_pages = 40;  // checkpoints (and so NORMAL's syncs) happen within the run
     cfg.checkpoint_idle_ms = 10;
     Database db = Database::open(path, cfg);
@@ -76,31 +121,32 @@ struct Totals {
         for (std::int64_t seq = 1; seq <= kWritesPerThread; ++seq) {
           shared.intended[t].store(seq);
           // 50..3000-byte payloads: some rows share a page, some spill to overflow pages.
-          const auto size = static_cast<int>(50 + rng() % 2950);
-          db.execute("INSERT INTO rows(writer, seq, payload) VALUES (?, ?, zeroblob(?))", t, seq,
-                     size);
+          const auto size = static_cast<std::size_t>(50 + rng() % 2950);
+          db.execute(testing::kInsertRow, std::int64_t{t}, seq, testing::row_payload(t, seq, size));
           shared.acked[t].store(seq);
+          g_acks_logged.fetch_add(1);
           if (t == 0 && seq % 20 == 0) db.checkpoint(CheckpointMode::Truncate);
         }
       });
     }
     for (auto& th : threads) th.join();
+    FaultVfs::crash_now();  // the database is still open: nothing was drained or checkpointed
   } catch (const std::exception& e) {
     // A power loss stops everything before any error could surface; an error means the child
     // never reached its crash point as planned.
     std::fprintf(stderr, "child failed: %s\n", e.what());
     std::_Exit(3);
   }
-  FaultVfs::crash_now();
 }
 
-// The files as the crash left them, before anything opened them again.
-void snapshot_files(const TempDir& dir) {
+// The files as the crash left them, copied before anything opened them again.
+std::string snapshot_files(const TempDir& dir) {
   const auto to = dir.path() / "as-crashed";
   std::filesystem::create_directories(to);
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
     if (e.is_regular_file()) std::filesystem::copy_file(e.path(), to / e.path().filename());
   }
+  return (to / "power.db").string();
 }
 
 // Copies the as-crashed files somewhere that outlives the test, for a post-mortem.
@@ -120,88 +166,159 @@ void create_schema(const std::string& path) {
   db.execute(testing::kRowsSchema);
 }
 
+// What one seed found: the as-crashed files, and the files after the next boot.
+struct SeedResult {
+  Verdict as_crashed, after_reboot;
+  std::string kept;  // where the as-crashed files were kept, when a verdict failed
+};
+
+SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
+  const bool acks_durable = c.mode != Synchronous::Normal;
+  SeedResult result;
+  TempDir dir;
+  const std::string path = dir.file("power.db");
+  create_schema(path);
+  std::mt19937_64 rng(seed);
+  PowerLoss loss;
+  loss.sector_size = c.sector;
+  loss.seed = seed;
+  loss.skip_db_sync = c.sabotage == Sabotage::CheckpointWithoutSync;
+  switch (rng() % 3) {  // crash at a sync, at a write, or after the last write
+    case 0:
+      loss.crash_at_sync = 1 + rng() % (acks_durable ? 150 : 12);
+      break;
+    case 1:
+      loss.crash_at_write = 1 + rng() % 600;
+      break;
+    default:
+      break;
+  }
+  new (&shared) Shared{};
+  const pid_t pid = fork();
+  if (pid == 0) run_child(path, c, loss, shared);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == FaultVfs::kPowerLossExitCode)
+      << "child ended with status " << status;
+
+  std::vector<WriterLog> logs;
+  for (int t = 0; t < kThreads; ++t) {
+    logs.push_back({t, shared.intended[t].load(), shared.acked[t].load()});
+  }
+  result.as_crashed = testing::check_database(snapshot_files(dir), logs);
+
+  // The next boot: Sluice is the first to open the as-crashed files (recovering the WAL and the
+  // side file's lock of the dead process), takes a write, and closes.
+  try {
+    Database db = Database::open(path);
+    db.execute(testing::kInsertRow, kRebootWriter, std::int64_t{1},
+               testing::row_payload(kRebootWriter, 1, 64));
+    db.close();
+    logs.push_back({kRebootWriter, 1, 1});
+    result.after_reboot = testing::check_database(path, logs);
+  } catch (const Error& e) {
+    result.after_reboot.integrity = std::string("the next boot failed: ") + e.what();
+    result.after_reboot.first_problem = result.after_reboot.integrity;
+  }
+  if (!result.as_crashed.ok(acks_durable) || !result.after_reboot.ok(acks_durable) ||
+      result.after_reboot.rows != result.as_crashed.rows + 1) {
+    result.kept = keep_files(dir, seed);
+  }
+  return result;
+}
+
+void print_totals(const char* label, const Case& c, const Totals& t) {
+  auto u = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  std::printf(
+      "power-loss%s synchronous=%s sector=%d seeds=%llu crashes=%llu acked=%llu acked_lost=%llu "
+      "integrity_failures=%llu prefix_violations=%llu order_gaps=%llu bad_payloads=%llu "
+      "phantoms=%llu unacked_kept=%llu failed_seeds=%llu\n",
+      label, std::string(to_string(c.mode)).c_str(), c.sector, u(t.seeds),
+      u(t.seeds),  // every child must crash (asserted)
+      u(t.acked), u(t.acked_lost), u(t.integrity_failures), u(t.prefix_violations), u(t.order_gaps),
+      u(t.bad_payloads), u(t.phantoms), u(t.unacked_kept), u(t.failed_seeds));
+}
+
+Shared* map_shared() {
+  void* p =
+      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<Shared*>(p);
+}
+
 class PowerLossTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PowerLossTest, AckedWritesSurviveAndSurvivorsArePrefixes) {
   FaultVfs::install();
   const Case c = GetParam();
-  const bool acks_durable = c.mode == Synchronous::Full;
-  auto* shared = static_cast<Shared*>(
-      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(shared, MAP_FAILED);
+  const bool acks_durable = c.mode != Synchronous::Normal;
+  Shared* shared = map_shared();
+  ASSERT_NE(shared, nullptr);
   Totals totals;
-  for (std::uint64_t seed : testing::seeds_from_env("SLUICE_POWER_LOSS", 30)) {
+  for (std::uint64_t seed : testing::seeds_from_env("SLUICE_POWER_LOSS", c.ci_seeds)) {
     SCOPED_TRACE("seed " + std::to_string(seed) +
                  " (replay: SLUICE_POWER_LOSS_SEED=" + std::to_string(seed) + ")");
-    TempDir dir;
-    const std::string path = dir.file("power.db");
-    create_schema(path);
-    std::mt19937_64 rng(seed);
-    PowerLoss loss;
-    loss.sector_size = c.sector;
-    loss.seed = seed;
-    switch (rng() % 3) {  // crash at a sync, at a write, or after the last write
-      case 0:
-        loss.crash_at_sync = 1 + rng() % (acks_durable ? 150 : 12);
-        break;
-      case 1:
-        loss.crash_at_write = 1 + rng() % 600;
-        break;
-      default:
-        break;
-    }
-    new (shared) Shared{};
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) run_child(path, c.mode, loss, *shared);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == FaultVfs::kPowerLossExitCode)
-        << "child ended with status " << status;
-
-    std::vector<WriterLog> logs;
-    for (int t = 0; t < kThreads; ++t) {
-      logs.push_back({t, shared->intended[t].load(), shared->acked[t].load()});
-    }
-    snapshot_files(dir);
-    const Verdict v = testing::check_database(path, logs);
-    EXPECT_TRUE(v.ok(acks_durable)) << describe(v) << "; files kept in " << keep_files(dir, seed);
-    ++totals.seeds;
-    totals.acked += v.acked;
-    totals.acked_lost += v.acked_lost;
-    totals.integrity_failures += v.integrity_ok ? 0 : 1;
-    totals.prefix_violations += v.holes;
-    totals.phantoms += v.phantoms;
-    totals.unacked_kept += v.unacked_kept;
-
-    // The next boot: Sluice opens it (recovering the side file's lock of the dead process) and
-    // takes writes again.
-    Database db = Database::open(path);
-    db.execute("INSERT INTO rows(writer, seq) VALUES (-1, ?)", static_cast<std::int64_t>(seed));
+    const SeedResult r = run_seed(c, seed, *shared);
+    EXPECT_TRUE(r.as_crashed.ok(acks_durable))
+        << "as crashed: " << describe(r.as_crashed) << "; files kept in " << r.kept;
+    EXPECT_TRUE(r.after_reboot.ok(acks_durable))
+        << "after the next boot: " << describe(r.after_reboot) << "; files kept in " << r.kept;
+    EXPECT_EQ(r.after_reboot.rows, r.as_crashed.rows + 1)
+        << "the next boot's recovery found other rows than plain SQLite on the as-crashed "
+           "files; files kept in "
+        << r.kept;
+    totals.add(r.as_crashed);
     if (::testing::Test::HasFailure()) break;
   }
   munmap(shared, sizeof(Shared));
-  std::printf(
-      "power-loss synchronous=%s sector=%d seeds=%llu crashes=%llu acked=%llu acked_lost=%llu "
-      "integrity_failures=%llu prefix_violations=%llu phantoms=%llu unacked_kept=%llu\n",
-      std::string(to_string(c.mode)).c_str(), c.sector,
-      static_cast<unsigned long long>(totals.seeds),
-      static_cast<unsigned long long>(totals.seeds),  // every child must crash (asserted)
-      static_cast<unsigned long long>(totals.acked),
-      static_cast<unsigned long long>(totals.acked_lost),
-      static_cast<unsigned long long>(totals.integrity_failures),
-      static_cast<unsigned long long>(totals.prefix_violations),
-      static_cast<unsigned long long>(totals.phantoms),
-      static_cast<unsigned long long>(totals.unacked_kept));
+  print_totals("", c, totals);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Modes, PowerLossTest,
-    ::testing::Values(Case{Synchronous::Full, 512}, Case{Synchronous::Full, 4096},
-                      Case{Synchronous::Normal, 512}, Case{Synchronous::Normal, 4096}),
+    ::testing::Values(Case{Synchronous::Full, 512, 30}, Case{Synchronous::Full, 4096, 30},
+                      Case{Synchronous::Normal, 512, 30}, Case{Synchronous::Normal, 4096, 30},
+                      Case{Synchronous::Extra, 4096, 8}),
     [](const auto& info) {
       return std::string(to_string(info.param.mode)) + "_" + std::to_string(info.param.sector);
     });
+
+// Deliberately broken builds: the same runs must fail. Each stops at the first seed that fails.
+std::uint64_t seeds_until_caught(const Case& c, Totals& totals) {
+  FaultVfs::install();
+  Shared* shared = map_shared();
+  if (shared == nullptr) return 0;
+  std::uint64_t caught = 0;
+  for (std::uint64_t seed = 1; seed <= 30 && caught == 0; ++seed) {
+    const SeedResult r = run_seed(c, seed, *shared);
+    totals.add(r.as_crashed);
+    if (!r.as_crashed.ok(true) || !r.after_reboot.ok(true)) {
+      ++caught;
+      std::printf("  seed %llu caught it: %s\n", static_cast<unsigned long long>(seed),
+                  describe(r.as_crashed.ok(true) ? r.after_reboot : r.as_crashed).c_str());
+      std::filesystem::remove_all(r.kept);
+    }
+  }
+  totals.failed_seeds = caught;
+  munmap(shared, sizeof(Shared));
+  return caught;
+}
+
+TEST(PowerLossSabotage, AckBeforeCommitIsCaught) {
+  const Case c{Synchronous::Full, 4096, 0, Sabotage::AckBeforeCommit};
+  Totals totals;
+  EXPECT_GT(seeds_until_caught(c, totals), 0U)
+      << "a writer that acks before COMMIT passed 30 power-loss seeds";
+  engine::set_sabotage(engine::Sabotage::None);
+  print_totals(" sabotage=ack-before-commit", c, totals);
+}
+
+TEST(PowerLossSabotage, CheckpointWithoutSyncIsCaught) {
+  const Case c{Synchronous::Full, 4096, 0, Sabotage::CheckpointWithoutSync};
+  Totals totals;
+  EXPECT_GT(seeds_until_caught(c, totals), 0U)
+      << "checkpoints that skip the database sync passed 30 power-loss seeds";
+  print_totals(" sabotage=checkpoint-without-sync", c, totals);
+}
 
 }  // namespace
 }  // namespace sluice
