@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -94,13 +95,14 @@ void wait_for_acks(std::uint64_t published) {
   while (g_acks_logged.load() < published && std::chrono::steady_clock::now() < until) {
     std::this_thread::yield();
   }
+  if (g_acks_logged.load() < published) std::fprintf(stderr, "ack barrier timed out\n");
 }
 void wait_before_outage() { wait_for_acks(engine::acks_published()); }
 
 // The child: open on the failing disk, write, then lose power — at the chosen op, or after the
 // workload with the database still open.
 [[noreturn]] void run_child(const std::string& path, const Case& c, const PowerLoss& loss,
-                            Shared& shared) {
+                            bool fresh, Shared& shared) {
   engine::set_ack_barrier(&wait_for_acks);
   FaultVfs::set_before_crash(&wait_before_outage);
   if (c.sabotage == Sabotage::AckBeforeCommit) {
@@ -114,6 +116,10 @@ void wait_before_outage() { wait_for_acks(engine::acks_published()); }
     cfg.checkpoint_pages = 40;  // checkpoints (and so NORMAL's syncs) happen within the run
     cfg.checkpoint_idle_ms = 10;
     Database db = Database::open(path, cfg);
+    if (fresh) {  // the database is born on the failing disk
+      db.execute(testing::kRowsSchema);
+      g_acks_logged.fetch_add(1);  // an ack like any other, for the ack barrier
+    }
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
@@ -146,7 +152,7 @@ std::string snapshot_files(const TempDir& dir) {
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
     if (e.is_regular_file()) std::filesystem::copy_file(e.path(), to / e.path().filename());
   }
-  return (to / "power.db").string();
+  return (to / "power.db").string();  // may be missing: lost with its directory entry
 }
 
 // Copies the as-crashed files somewhere that outlives the test, for a post-mortem.
@@ -177,7 +183,9 @@ SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
   SeedResult result;
   TempDir dir;
   const std::string path = dir.file("power.db");
-  create_schema(path);
+  // Every fourth seed creates the database under power loss (its directory entries unsynced).
+  const bool fresh = seed % 4 == 0;
+  if (!fresh) create_schema(path);
   std::mt19937_64 rng(seed);
   PowerLoss loss;
   loss.sector_size = c.sector;
@@ -195,7 +203,7 @@ SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
   }
   new (&shared) Shared{};
   const pid_t pid = fork();
-  if (pid == 0) run_child(path, c, loss, shared);
+  if (pid == 0) run_child(path, c, loss, fresh, shared);
   int status = 0;
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == FaultVfs::kPowerLossExitCode)
@@ -211,6 +219,7 @@ SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
   // side file's lock of the dead process), takes a write, and closes.
   try {
     Database db = Database::open(path);
+    db.execute(testing::kRowsSchema);  // what an application does at start
     db.execute(testing::kInsertRow, kRebootWriter, std::int64_t{1},
                testing::row_payload(kRebootWriter, 1, 64));
     db.close();

@@ -49,6 +49,10 @@ struct State {
   std::uint64_t kill_at_db_write = 0;
   std::uint64_t db_writes = 0;
   void (*before_crash)() = nullptr;
+  // Directory → files created in it (in order) since its last sync, in power-loss mode.
+  std::map<std::string, std::vector<std::string>> unsynced_entries;
+  // Created journals and WALs whose first sync syncs their directory (the unix VFS's rule).
+  std::set<std::string> dirsync_on_first_sync;
 };
 
 // Never destroyed: SQLite may call the VFS while the process exits.
@@ -141,6 +145,25 @@ void mark_synced(State& s, sqlite3_file* f) {
 
 [[noreturn]] void crash_locked(State& s);
 
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// A sync of `path`: if it is a created journal or WAL's first, its directory is synced too,
+// as the unix VFS does (UNIXFILE_DIRSYNC). Caller holds the mutex.
+void note_sync(State& s, const std::string& path) {
+  if (s.dirsync_on_first_sync.erase(path) != 0) s.unsynced_entries.erase(directory_of(path));
+}
+
+// At the outage: of each directory's unsynced entries, a suffix (in creation order) is lost.
+void lose_unsynced_entries(State& s, std::mt19937_64& rng) {
+  for (const auto& [dir, entries] : s.unsynced_entries) {
+    const std::size_t kept = rng() % (entries.size() + 1);
+    for (std::size_t i = kept; i < entries.size(); ++i) ::unlink(entries[i].c_str());
+  }
+}
+
 int on_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
   State& s = state();
   std::unique_lock lock(s.mu);
@@ -187,6 +210,7 @@ int on_sync(sqlite3_file* f, int flags) {
     crash_locked(s);
   }
   if (s.loss.skip_db_sync && as_file(f)->main_db) return SQLITE_OK;  // the sabotage: a lie
+  note_sync(s, as_file(f)->path);
   mark_synced(s, f);
   return SQLITE_OK;  // simulated: the real disk's durability does not matter here
 }
@@ -261,6 +285,7 @@ int device_characteristics(sqlite3_file* f) {
     }
     ::close(fd);
   }
+  lose_unsynced_entries(s, rng);
   ::_exit(FaultVfs::kPowerLossExitCode);
 }
 
@@ -309,10 +334,22 @@ int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, in
   file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + sizeof(File));
   file->path = name;
   file->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  const bool created =
+      name != nullptr && (flags & SQLITE_OPEN_CREATE) != 0 && ::access(name, F_OK) != 0;
   const int rc = g_base->xOpen(g_base, name, file->real, flags, out);
   if (rc != SQLITE_OK || file->real->pMethods == nullptr) {
     f->pMethods = nullptr;
     return rc;
+  }
+  if (created) {
+    State& s = state();
+    std::lock_guard lock(s.mu);
+    if (s.power_loss) {
+      s.unsynced_entries[directory_of(name)].push_back(name);
+      if ((flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_SUPER_JOURNAL)) != 0) {
+        s.dirsync_on_first_sync.insert(name);
+      }
+    }
   }
   // Every file of the unix VFS has the same methods; build our wrappers once.
   std::call_once(g_methods_once, [&] { build_methods(*file->real->pMethods); });
@@ -325,6 +362,9 @@ int vfs_delete(sqlite3_vfs*, const char* name, int sync_dir) {
     State& s = state();
     std::lock_guard lock(s.mu);
     s.files.erase(name);
+    s.dirsync_on_first_sync.erase(name);
+    auto it = s.unsynced_entries.find(directory_of(name));
+    if (it != s.unsynced_entries.end()) std::erase(it->second, std::string(name));
   }
   return g_base->xDelete(g_base, name, sync_dir);
 }
@@ -376,6 +416,8 @@ void FaultVfs::disarm() {
   s.armed = false;
   s.power_loss = false;
   s.files.clear();
+  s.unsynced_entries.clear();
+  s.dirsync_on_first_sync.clear();
 }
 
 bool FaultVfs::fired() {
@@ -396,6 +438,8 @@ void FaultVfs::start_power_loss(const PowerLoss& config) {
   s.loss = config;
   s.power_loss = true;
   s.files.clear();
+  s.unsynced_entries.clear();
+  s.dirsync_on_first_sync.clear();
   s.counts = {};
 }
 

@@ -28,8 +28,14 @@
 //    kPowerLossExitCode, leaving the files as a disk would after the outage. The sector size (512
 //    or 4096 bytes) is reported through xSectorSize and no device characteristics are claimed (no
 //    POWERSAFE_OVERWRITE, no atomic writes), so SQLite pads and syncs as it must on such a disk.
-//    Not simulated: directory entries (a created or deleted file is durable at once) and the -shm
-//    file (SQLite rebuilds the WAL index after a crash).
+//    Directory entries: a file the VFS creates during power-loss mode has an unsynced entry in
+//    its directory until the directory is synced. The unix VFS syncs the directory at the first
+//    sync of a journal or WAL it created (and never for a main database file), so the model does
+//    the same: that sync makes every entry of the directory durable. At the outage, of the
+//    entries still unsynced a suffix in creation order is lost (the file is gone), as with a
+//    filesystem that journals metadata in order. Not simulated: deletions (durable at once),
+//    directories created by others than SQLite (Connection fsyncs their parents; see
+//    src/sqlite/connection.cc) and the -shm file (SQLite rebuilds the WAL index).
 //
 //  * Kill points: kill_at_main_db_write(N) SIGKILLs the process at the Nth write to a main
 //    database file — in WAL mode, only checkpoints write there, so this kills mid-checkpoint.

@@ -41,6 +41,7 @@ void wait_for_acks(std::uint64_t published) {
   while (g_acks_logged.load() < published && std::chrono::steady_clock::now() < until) {
     std::this_thread::yield();
   }
+  if (g_acks_logged.load() < published) std::fprintf(stderr, "ack barrier timed out\n");
 }
 void wait_before_kill() { wait_for_acks(engine::acks_published()); }
 
