@@ -7,6 +7,11 @@
 //    acknowledged write lost (NORMAL may lose the last commits);
 //  - the next boot: Sluice opens the as-crashed files first (so it recovers the WAL), takes a
 //    write and closes; the oracle then finds exactly the as-crashed rows plus that write.
+// The side file is what a reboot leaves, not what the kernel fixes up after an _exit: at the
+// outage the child copies `<db>-sluice` while it still holds its locks (the checkpointer lease,
+// the writer lock if the power went mid-commit), and the parent writes that copy back before the
+// next boot — lock words naming threads of the dead child, no owner-died mark. The next boot must
+// get the writer lock at once (a stale one would fail its write with Busy) and the lease.
 // Acks live in shared memory, and before the outage the VFS waits until every caller told "ok"
 // has logged its ack (engine ack count), so an ack given too early is on record when the power
 // goes. PowerLossSabotage proves the suite catches two broken builds.
@@ -14,6 +19,7 @@
 // Seeds per (mode, sector size): SLUICE_POWER_LOSS_SEEDS (CI default 30, EXTRA 8; `make
 // reliability` runs 500); SLUICE_POWER_LOSS_SEED=S replays one seed.
 // Each case prints one summary line starting with "power-loss".
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -28,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/eventually.h"
 #include "common/temp_dir.h"
 #include "engine/crash_points.h"
 #include "sluice/sluice.h"
@@ -69,9 +76,9 @@ void PrintTo(const Case& c, std::ostream* os) {
 }
 
 struct Totals {
-  std::uint64_t seeds = 0, failed_seeds = 0, acked = 0, acked_lost = 0, integrity_failures = 0,
-                prefix_violations = 0, order_gaps = 0, bad_payloads = 0, phantoms = 0,
-                unacked_kept = 0;
+  std::uint64_t seeds = 0, failed_seeds = 0, leases_planted = 0, writer_locks_planted = 0,
+                acked = 0, acked_lost = 0, integrity_failures = 0, prefix_violations = 0,
+                order_gaps = 0, bad_payloads = 0, phantoms = 0, unacked_kept = 0;
   void add(const Verdict& v) {
     ++seeds;
     acked += v.acked;
@@ -97,12 +104,32 @@ void wait_for_acks(std::uint64_t published) {
   }
   if (g_acks_logged.load() < published) std::fprintf(stderr, "ack barrier timed out\n");
 }
-void wait_before_outage() { wait_for_acks(engine::acks_published()); }
+// In the child: the side file, and where to copy it at the outage.
+std::string g_side_file, g_side_capture;
+
+// The side file's bytes as they are now (locks held), copied with plain system calls.
+void capture_side_file() {
+  const int in = ::open(g_side_file.c_str(), O_RDONLY | O_CLOEXEC);
+  const int out = ::open(g_side_capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char buf[4096];
+  for (ssize_t n; in >= 0 && out >= 0 && (n = ::read(in, buf, sizeof buf)) > 0;) {
+    if (::write(out, buf, static_cast<std::size_t>(n)) != n) break;
+  }
+  if (in >= 0) ::close(in);
+  if (out >= 0) ::close(out);
+}
+
+void wait_before_outage() {
+  wait_for_acks(engine::acks_published());
+  capture_side_file();
+}
 
 // The child: open on the failing disk, write, then lose power — at the chosen op, or after the
 // workload with the database still open.
 [[noreturn]] void run_child(const std::string& path, const Case& c, const PowerLoss& loss,
                             bool fresh, Shared& shared) {
+  g_side_file = path + "-sluice";
+  g_side_capture = path + ".side-at-outage";
   engine::set_ack_barrier(&wait_for_acks);
   FaultVfs::set_before_crash(&wait_before_outage);
   if (c.sabotage == Sabotage::AckBeforeCommit) {
@@ -176,7 +203,35 @@ void create_schema(const std::string& path) {
 struct SeedResult {
   Verdict as_crashed, after_reboot;
   std::string kept;  // where the as-crashed files were kept, when a verdict failed
+  bool lease_planted = false, writer_lock_planted = false;  // held by the dead child at the outage
 };
+
+// Writes the side file captured at the outage back over the one the child's _exit left (whose
+// robust mutexes the kernel marked owner-dead). Returns false if there was no capture.
+bool restore_side_file_as_at_outage(const std::string& path) {
+  const std::string capture = path + ".side-at-outage";
+  if (!std::filesystem::exists(capture)) return false;
+  std::filesystem::copy_file(capture, path + "-sluice",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(capture);
+  return true;
+}
+
+// The next boot: Sluice is the first to open the as-crashed files (recovering the WAL and
+// rebuilding the side file's locks), takes a write at once, gets the checkpointer lease and
+// closes. Throws Error when it cannot.
+void next_boot(const std::string& path) {
+  Config cfg;
+  cfg.busy_timeout_ms = 2000;  // a stale writer lock would fail the write with Busy after this
+  Database db = Database::open(path, cfg);
+  db.execute(testing::kRowsSchema);  // what an application does at start
+  db.execute(testing::kInsertRow, kRebootWriter, std::int64_t{1},
+             testing::row_payload(kRebootWriter, 1, 64));
+  if (!testing::eventually([&] { return db.stats().checkpointer_active; })) {
+    throw Error(ErrorCode::Busy, "the next boot never got the checkpointer lease");
+  }
+  db.close();
+}
 
 SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
   const bool acks_durable = c.mode != Synchronous::Normal;
@@ -213,16 +268,17 @@ SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
   for (int t = 0; t < kThreads; ++t) {
     logs.push_back({t, shared.intended[t].load(), shared.acked[t].load()});
   }
+  if (restore_side_file_as_at_outage(path)) {
+    const SideFileState side = read_side_file(path);
+    result.lease_planted = side.checkpointer_pid == pid;
+    result.writer_lock_planted = side.writer_lock_pid == pid;
+  }
   result.as_crashed = testing::check_database(snapshot_files(dir), logs);
 
   // The next boot: Sluice is the first to open the as-crashed files (recovering the WAL and the
   // side file's lock of the dead process), takes a write, and closes.
   try {
-    Database db = Database::open(path);
-    db.execute(testing::kRowsSchema);  // what an application does at start
-    db.execute(testing::kInsertRow, kRebootWriter, std::int64_t{1},
-               testing::row_payload(kRebootWriter, 1, 64));
-    db.close();
+    next_boot(path);
     logs.push_back({kRebootWriter, 1, 1});
     result.after_reboot = testing::check_database(path, logs);
   } catch (const Error& e) {
@@ -241,11 +297,13 @@ void print_totals(const char* label, const Case& c, const Totals& t) {
   std::printf(
       "power-loss%s synchronous=%s sector=%d seeds=%llu crashes=%llu acked=%llu acked_lost=%llu "
       "integrity_failures=%llu prefix_violations=%llu order_gaps=%llu bad_payloads=%llu "
-      "phantoms=%llu unacked_kept=%llu failed_seeds=%llu\n",
+      "phantoms=%llu unacked_kept=%llu failed_seeds=%llu stale_leases=%llu "
+      "stale_writer_locks=%llu\n",
       label, std::string(to_string(c.mode)).c_str(), c.sector, u(t.seeds),
       u(t.seeds),  // every child must crash (asserted)
       u(t.acked), u(t.acked_lost), u(t.integrity_failures), u(t.prefix_violations), u(t.order_gaps),
-      u(t.bad_payloads), u(t.phantoms), u(t.unacked_kept), u(t.failed_seeds));
+      u(t.bad_payloads), u(t.phantoms), u(t.unacked_kept), u(t.failed_seeds), u(t.leases_planted),
+      u(t.writer_locks_planted));
 }
 
 Shared* map_shared() {
@@ -276,6 +334,8 @@ TEST_P(PowerLossTest, AckedWritesSurviveAndSurvivorsArePrefixes) {
            "files; files kept in "
         << r.kept;
     totals.add(r.as_crashed);
+    totals.leases_planted += r.lease_planted ? 1 : 0;
+    totals.writer_locks_planted += r.writer_lock_planted ? 1 : 0;
     if (::testing::Test::HasFailure()) break;
   }
   munmap(shared, sizeof(Shared));
