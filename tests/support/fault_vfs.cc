@@ -239,7 +239,8 @@ int sector_size(sqlite3_file* f) {
 int device_characteristics(sqlite3_file* f) {
   State& s = state();
   std::lock_guard lock(s.mu);
-  return s.power_loss ? 0 : real(f)->pMethods->xDeviceCharacteristics(real(f));
+  if (!s.power_loss) return real(f)->pMethods->xDeviceCharacteristics(real(f));
+  return s.loss.powersafe_overwrite ? SQLITE_IOCAP_POWERSAFE_OVERWRITE : 0;
 }
 
 // The outage: every unsynced sector keeps its new bytes, gets its durable bytes back or is
@@ -265,7 +266,7 @@ int device_characteristics(sqlite3_file* f) {
         (void)!::pwrite(fd, durable_bytes->data(), durable_bytes->size(), start);
         continue;
       }
-      const std::optional<std::vector<char>> old = cut ? std::nullopt : durable_bytes;
+      const std::vector<char>* old = cut || !durable_bytes ? nullptr : &*durable_bytes;
       std::vector<char> bytes;
       switch (rng() % 3) {
         case 0:  // the new bytes reached the platter
@@ -273,10 +274,21 @@ int device_characteristics(sqlite3_file* f) {
         case 1:  // the write never happened
           bytes = old ? *old : std::vector<char>(static_cast<std::size_t>(now_len), 0);
           break;
-        default:  // torn: garbage
+        default: {  // torn: garbage
           bytes.resize(
               static_cast<std::size_t>(std::max<std::int64_t>(now_len, old ? old->size() : 0)));
-          for (char& b : bytes) b = static_cast<char>(rng());
+          // With powersafe overwrite a torn write garbles only the bytes it changed; without,
+          // the whole sector — also the synced bytes a later write shares the sector with.
+          std::vector<char> now(static_cast<std::size_t>(now_len));
+          if (s.loss.powersafe_overwrite && old) {
+            (void)!::pread(fd, now.data(), now.size(), start);
+          }
+          for (std::size_t i = 0; i < bytes.size(); ++i) {
+            const bool unchanged = s.loss.powersafe_overwrite && old && i < old->size() &&
+                                   i < now.size() && now[i] == (*old)[i];
+            bytes[i] = unchanged ? now[i] : static_cast<char>(rng());
+          }
+        }
       }
       if (!bytes.empty()) (void)!::pwrite(fd, bytes.data(), bytes.size(), start);
     }

@@ -27,7 +27,8 @@
 //    metadata change, which a filesystem journal commits or not); then the process _exits with
 //    kPowerLossExitCode, leaving the files as a disk would after the outage. The sector size (512
 //    or 4096 bytes) is reported through xSectorSize and no device characteristics are claimed (no
-//    POWERSAFE_OVERWRITE, no atomic writes), so SQLite pads and syncs as it must on such a disk.
+//    POWERSAFE_OVERWRITE unless PowerLoss::powersafe_overwrite, no atomic writes), so SQLite
+//    pads and syncs as it must on such a disk.
 //    Directory entries: a file the VFS creates during power-loss mode has an unsynced entry in
 //    its directory until the directory is synced. The unix VFS syncs the directory at the first
 //    sync of a journal or WAL it created (and never for a main database file), so the model does
@@ -72,6 +73,10 @@ struct PowerLoss {
   std::uint64_t crash_at_write = 0;  // the Nth xWrite (1-based) crashes instead; 0 = never
   std::uint64_t seed = 1;            // chooses what happens to each unsynced sector
   bool skip_db_sync = false;         // sabotage: database-file syncs succeed without syncing
+  // The disk's powersafe overwrite (SQLITE_IOCAP_POWERSAFE_OVERWRITE, which the unix VFS claims
+  // by default): a torn write garbles only the bytes it changed. Without it, it may garble the
+  // whole sector, synced bytes included.
+  bool powersafe_overwrite = false;
 };
 
 class FaultVfs {
