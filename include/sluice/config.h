@@ -127,6 +127,13 @@ struct Config {
   // Stats::long_read_sql; Stats::oldest_read_ms shows the oldest open read now. 0 = no check.
   // Range 0..86,400,000. Source: design (blog reads take < 10 ms; 10 s is certainly a leak).
   int max_read_txn_ms = 10000;
+  // How old a snapshot a pooled read may use by default (ms; ReadOptions::max_staleness
+  // overrides per read). 0 = every read begins a new read transaction and sees every commit
+  // acknowledged before it began. N > 0 = a reader keeps its read transaction (its snapshot and
+  // its page cache) for reads within N ms of when it began; a thread still sees its own
+  // acknowledged writes. A kept snapshot pins the WAL for up to N ms (and until the checkpointer
+  // next looks, within 100 ms). Range 0..60,000. Source: design (rqlite's freshness reads).
+  int max_staleness_ms = 0;
 
   // The production profile: exactly the defaults above.
   static Config production();

@@ -44,6 +44,7 @@ constexpr auto kKnobs = std::to_array<Knob>({
     {"commit_autocheckpoint_pages", "commit_autocheckpoint", &Config::commit_autocheckpoint_pages,
      0, 10'000'000},
     {"max_read_txn_ms", "max_read_txn", &Config::max_read_txn_ms, 0, 24 * kHourMs},
+    {"max_staleness_ms", "max_staleness", &Config::max_staleness_ms, 0, 60'000},
 });
 
 // An int field's range must fit in int, or set_knob() would narrow.

@@ -58,6 +58,10 @@ DatabaseCore::DatabaseCore(Config config)
   writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
   if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
     checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
+    if (ReaderPool* pool = readers_.get()) {
+      // Kept snapshots (max_staleness) pin the WAL: the checkpointer ends the stale ones.
+      checkpointer_->set_release_snapshots([pool] { pool->end_stale_snapshots(); });
+    }
     checkpointer_->start();
   }
   writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,

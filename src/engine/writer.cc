@@ -10,6 +10,7 @@
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
 #include "engine/crash_points.h"
+#include "engine/snapshot_epoch.h"
 #include "sluice/transaction.h"
 
 namespace sluice::engine {
@@ -315,6 +316,7 @@ void Writer::run_transaction() {
       }
       crash_point(CrashPoint::BeforeCommit);
       commit();
+      bump_commit_epoch();  // before any caller of the batch wakes (read-your-writes)
       crash_point(CrashPoint::AfterCommitBeforeAck);
       EngineMetrics::bump(metrics_.commits);
       metrics_.batch_jobs.record(ok);

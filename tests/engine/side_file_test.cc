@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "common/temp_dir.h"
@@ -157,6 +158,36 @@ TEST(SideFile, LocksAreLeftAloneWhileAnotherAttachmentIsAlive) {
   EXPECT_EQ(second->layout().writer_pid.load(), getpid());
   EXPECT_NE(pthread_mutex_trylock(&second->layout().writer_lock), 0);
   unlock_robust_mutex(first->layout().writer_lock);
+}
+
+// A child that dies holding a lock: the kernel marks it owner-dead; the next locker recovers
+// it, by trylock and by timedlock, and the mutex then works as a lock again by every path.
+TEST(SideFile, LockOfADeadOwnerIsRecoveredAndStaysUsable) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  auto mine = SideFile::attach(db);
+  const std::int64_t in_5s =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (std::chrono::steady_clock::now() + std::chrono::seconds(5)).time_since_epoch())
+          .count();
+  for (const std::int64_t deadline : {std::int64_t{0}, in_5s}) {  // trylock, then timedlock
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto f = SideFile::attach(db);
+      _exit(lock_robust_mutex(f->layout().writer_lock, 0) == LockResult::Acquired ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pthread_mutex_t& m = mine->layout().writer_lock;
+    EXPECT_EQ(lock_robust_mutex(m, deadline), LockResult::AcquiredOwnerDied) << deadline;
+    unlock_robust_mutex(m);
+    for (const std::int64_t again : {std::int64_t{0}, in_5s, std::int64_t{-1}}) {
+      EXPECT_EQ(lock_robust_mutex(m, again), LockResult::Acquired) << deadline << " " << again;
+      unlock_robust_mutex(m);
+    }
+  }
 }
 
 TEST(SideFile, UnwritableDirectoryFailsWithCantOpenNamingTheFile) {

@@ -69,6 +69,7 @@ Config all_changed() {
   c.checkpoint_idle_ms = 16;
   c.commit_autocheckpoint_pages = 17;
   c.max_read_txn_ms = 18;
+  c.max_staleness_ms = 19;
   return c;
 }
 
@@ -104,6 +105,7 @@ const std::vector<std::string> kFields = {
     "checkpoint_idle_ms",
     "commit_autocheckpoint_pages",
     "max_read_txn_ms",
+    "max_staleness_ms",
 };
 
 // --- defaults ----------------------------------------------------------------------------------
@@ -138,6 +140,7 @@ TEST(Config, ProductionDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.checkpoint_idle_ms, 1000);
   EXPECT_EQ(c.commit_autocheckpoint_pages, 0);
   EXPECT_EQ(c.max_read_txn_ms, 10000);
+  EXPECT_EQ(c.max_staleness_ms, 0);  // reads see the newest snapshot unless asked otherwise
   EXPECT_NO_THROW(c.validate());
   EXPECT_NO_THROW(all_changed().validate());
 }

@@ -52,8 +52,8 @@ constexpr const char* kPragmaNames[] = {"journal_mode",       "synchronous", "bu
 // vanilla and tuned: one plain connection per worker.
 class ConnectionDriver final : public Driver {
  public:
-  ConnectionDriver(std::string path, bool tuned, bool sync_full)
-      : path_(std::move(path)), tuned_(tuned), sync_full_(sync_full) {}
+  ConnectionDriver(std::string path, bool tuned, bool sync_full, bool mmap = true)
+      : path_(std::move(path)), tuned_(tuned), sync_full_(sync_full), mmap_(mmap) {}
 
   std::unique_ptr<Worker> make_worker() override {
     auto w = std::make_unique<ConnWorker>(Connection::open(path_), tuned_);
@@ -105,7 +105,7 @@ class ConnectionDriver final : public Driver {
             {"journal_mode", "WAL"},
             {"synchronous", sync_full_ ? "FULL" : "NORMAL"},
             {"wal_autocheckpoint", "4000"},
-            {"mmap_size", "1073741824"},
+            {"mmap_size", mmap_ ? "1073741824" : "0"},
             {"temp_store", "MEMORY"},
             {"cache_size", "-65536"}};
   }
@@ -117,18 +117,23 @@ class ConnectionDriver final : public Driver {
   std::string path_;
   bool tuned_;
   bool sync_full_;
+  bool mmap_;
 };
 
 // sluice: one Database shared by every worker.
 class SluiceDriver final : public Driver {
  public:
   // `commit_autocheckpoint_pages` > 0: checkpoint inside the COMMIT that crosses it.
-  SluiceDriver(const std::string& path, bool sync_full, int commit_autocheckpoint_pages)
-      : db_(Database::open(path, config(sync_full, commit_autocheckpoint_pages))) {}
+  // `max_staleness_ms` > 0: bounded-staleness reads.
+  SluiceDriver(const std::string& path, bool sync_full, int commit_autocheckpoint_pages,
+               int max_staleness_ms = 0)
+      : db_(Database::open(path,
+                           config(sync_full, commit_autocheckpoint_pages, max_staleness_ms))) {}
 
-  static Config config(bool sync_full, int commit_autocheckpoint_pages) {
+  static Config config(bool sync_full, int commit_autocheckpoint_pages, int max_staleness_ms) {
     Config c = Config::production();
     c.commit_autocheckpoint_pages = commit_autocheckpoint_pages;
+    c.max_staleness_ms = max_staleness_ms;
     c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
     // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
     c.foreign_keys = false;
@@ -192,6 +197,10 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
     case Mode::SluiceCheckpointInCommit:
       // SQLite's default wal_autocheckpoint (sqlite.org/pragma.html#pragma_wal_autocheckpoint).
       return std::make_unique<SluiceDriver>(path, sync_full, 1000);
+    case Mode::TunedNoMmap:
+      return std::make_unique<ConnectionDriver>(path, true, sync_full, false);
+    case Mode::SluiceStale:
+      return std::make_unique<SluiceDriver>(path, sync_full, 0, kStaleMs);
   }
   return nullptr;
 }
