@@ -77,8 +77,9 @@ void PrintTo(const Case& c, std::ostream* os) {
 
 struct Totals {
   std::uint64_t seeds = 0, failed_seeds = 0, leases_planted = 0, writer_locks_planted = 0,
-                acked = 0, acked_lost = 0, integrity_failures = 0, prefix_violations = 0,
-                order_gaps = 0, bad_payloads = 0, phantoms = 0, unacked_kept = 0;
+                files_missing = 0, acked = 0, acked_lost = 0, integrity_failures = 0,
+                prefix_violations = 0, order_gaps = 0, bad_payloads = 0, phantoms = 0,
+                unacked_kept = 0;
   void add(const Verdict& v) {
     ++seeds;
     acked += v.acked;
@@ -204,6 +205,9 @@ struct SeedResult {
   Verdict as_crashed, after_reboot;
   std::string kept;  // where the as-crashed files were kept, when a verdict failed
   bool lease_planted = false, writer_lock_planted = false;  // held by the dead child at the outage
+  // The database or its WAL missing after the outage: taken with its unsynced directory entry
+  // (or, for a WAL, never created before the power went).
+  int files_missing = 0;
 };
 
 // Writes the side file captured at the outage back over the one the child's _exit left (whose
@@ -279,7 +283,10 @@ SeedResult run_seed(const Case& c, std::uint64_t seed, Shared& shared) {
     result.lease_planted = side.checkpointer_pid == pid;
     result.writer_lock_planted = side.writer_lock_pid == pid;
   }
-  result.as_crashed = testing::check_database(snapshot_files(dir), logs);
+  const std::string as_crashed = snapshot_files(dir);
+  result.files_missing = (std::filesystem::exists(as_crashed) ? 0 : 1) +
+                         (std::filesystem::exists(as_crashed + "-wal") ? 0 : 1);
+  result.as_crashed = testing::check_database(as_crashed, logs);
 
   // The next boot: Sluice is the first to open the as-crashed files (recovering the WAL and the
   // side file's lock of the dead process), takes a write, and closes.
@@ -304,12 +311,12 @@ void print_totals(const char* label, const Case& c, const Totals& t) {
       "power-loss%s synchronous=%s sector=%d seeds=%llu crashes=%llu acked=%llu acked_lost=%llu "
       "integrity_failures=%llu prefix_violations=%llu order_gaps=%llu bad_payloads=%llu "
       "phantoms=%llu unacked_kept=%llu failed_seeds=%llu stale_leases=%llu "
-      "stale_writer_locks=%llu\n",
+      "stale_writer_locks=%llu files_missing=%llu\n",
       label, std::string(to_string(c.mode)).c_str(), c.sector, u(t.seeds),
       u(t.seeds),  // every child must crash (asserted)
       u(t.acked), u(t.acked_lost), u(t.integrity_failures), u(t.prefix_violations), u(t.order_gaps),
       u(t.bad_payloads), u(t.phantoms), u(t.unacked_kept), u(t.failed_seeds), u(t.leases_planted),
-      u(t.writer_locks_planted));
+      u(t.writer_locks_planted), u(t.files_missing));
 }
 
 Shared* map_shared() {
@@ -342,6 +349,7 @@ TEST_P(PowerLossTest, AckedWritesSurviveAndSurvivorsArePrefixes) {
     totals.add(r.as_crashed);
     totals.leases_planted += r.lease_planted ? 1 : 0;
     totals.writer_locks_planted += r.writer_lock_planted ? 1 : 0;
+    totals.files_missing += static_cast<std::uint64_t>(r.files_missing);
     if (::testing::Test::HasFailure()) break;
   }
   munmap(shared, sizeof(Shared));
