@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
@@ -46,6 +47,23 @@ std::exception_ptr capture_job_error() {
     return std::make_exception_ptr(
         Error(ErrorCode::JobFailed, "write job threw a non-standard exception"));
   }
+}
+
+// Sabotage::AckBeforeCommit (tests only): the deliberately broken writer that tells the
+// batch's successful jobs "ok" before COMMIT. Told jobs leave the batch (null), as finish_batch
+// would have left them.
+void ack_before_commit(std::vector<detail::Job*>& batch,
+                       const std::vector<std::exception_ptr>& outcome, EngineMetrics& metrics,
+                       detail::Completion& completion) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (outcome[i] || batch[i] == nullptr) continue;
+    detail::Job* job = std::exchange(batch[i], nullptr);
+    EngineMetrics::bump(metrics.jobs_ok);
+    std::shared_ptr<void> keep = std::move(job->keepalive);
+    count_ack();
+    detail::Completion::publish(*job);
+  }
+  completion.wake_all();
 }
 
 }  // namespace
@@ -336,6 +354,9 @@ void Writer::run_transaction() {
     if (ok == 0) {
       rollback();
     } else {
+      if (sabotaged(Sabotage::AckBeforeCommit)) {
+        ack_before_commit(batch_, outcome_, metrics_, completion_);
+      }
       crash_point(CrashPoint::BeforeCommit);
       commit();
       bump_commit_epoch();  // before any caller of the batch wakes (read-your-writes)
@@ -386,12 +407,14 @@ void Writer::fail_all(const std::exception_ptr& error) {
 void Writer::finish_batch() {
   const std::int64_t end = now_ns();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
+    if (batch_[i] == nullptr) continue;  // told already (Sabotage::AckBeforeCommit)
     detail::Job& job = *batch_[i];
     if (outcome_[i]) {
       job.error = std::move(outcome_[i]);
       EngineMetrics::bump(metrics_.jobs_failed);
     } else {
       EngineMetrics::bump(metrics_.jobs_ok);
+      count_ack();
     }
     // Async jobs are timed here; a synchronous caller times itself after waking.
     std::shared_ptr<void> keep = std::move(job.keepalive);
