@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/checkpoint_holder.h"
 #include "common/temp_dir.h"
 #include "sluice/sluice.h"
 
@@ -229,6 +230,45 @@ TEST(Database, ExplicitTruncateCheckpointEmptiesTheWal) {
   // The checkpointer thread runs PASSIVE cycles of its own; TRUNCATE only runs when asked.
   EXPECT_EQ(db.stats().checkpoints_truncate, 1u);
   EXPECT_GE(db.stats().checkpoints_passive, 1u);
+}
+
+// Regression: SQLite answers SQLITE_BUSY at once, without the busy handler, while another
+// connection holds the checkpoint lock, so an explicit TRUNCATE that met a checkpoint in progress
+// (this Database's checkpointer in a bulk pass, another process's, `sluice checkpoint`) reported
+// busy without waiting. It now waits for it within busy_timeout_ms, as for readers.
+TEST(Database, ExplicitCheckpointWaitsForAnotherCheckpointInProgress) {
+  TempDir dir;
+  const std::string path = dir.file("o.db");
+  Config cfg;
+  cfg.commit_autocheckpoint_pages = 10'000'000;  // no checkpointer thread: one other checkpoint
+  cfg.busy_timeout_ms = 60000;
+  Database db = Database::open(path, cfg);
+  db.execute("CREATE TABLE t(x)");
+  db.execute("INSERT INTO t VALUES (1)");
+  Connection reader = Connection::open(path, OpenOptions::read_only());
+  reader.exec("BEGIN");
+  EXPECT_EQ(reader.query("SELECT count(*) FROM t").scalar<int>(), 1);
+  db.execute("INSERT INTO t VALUES (2)");  // the reader's snapshot now pins the WAL
+  testing::CheckpointHolder other(path);
+  ASSERT_TRUE(other.wait_until_holding());
+  auto truncate =
+      std::async(std::launch::async, [&] { return db.checkpoint(CheckpointMode::Truncate); });
+  // Our checkpoint is under way once the writer holds the writer lock for it (its control job);
+  // 50 ms later (waiting for time itself) a checkpoint that does not wait has long returned.
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (read_side_file(path).writer_lock_pid != ::getpid() &&
+         std::chrono::steady_clock::now() < limit) {
+    std::this_thread::yield();
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  EXPECT_EQ(truncate.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the checkpoint returned while another one held the checkpoint lock";
+  other.release();
+  reader.exec("COMMIT");
+  const CheckpointResult r = truncate.get();
+  EXPECT_FALSE(r.busy);
+  EXPECT_EQ(std::filesystem::file_size(path + "-wal"), 0u);
 }
 
 TEST(Database, WalRestartsUnderContinuousWrites) {
