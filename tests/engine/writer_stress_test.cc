@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -384,7 +385,10 @@ void run_seed(std::uint64_t seed, Coverage& cov) {
   EXPECT_EQ(s.jobs_failed, writer_failed);
   EXPECT_EQ(s.deadline_exceeded, deadline);
   EXPECT_EQ(s.queue_depth, 0u);
-  EXPECT_LE(s.commits, s.jobs_ok);
+  // Every acknowledged job was in exactly one committed batch (checkpoints are not batches).
+  EXPECT_EQ(s.batch_jobs.count, s.commits);
+  EXPECT_EQ(std::llround(s.batch_jobs.mean * static_cast<double>(s.batch_jobs.count)),
+            static_cast<long long>(s.jobs_ok));
   EXPECT_EQ(s.overloaded, overloaded + run.checkpoints_overloaded.load());
   EXPECT_GE(s.checkpoints_passive, run.checkpoints[0].load());  // the checkpointer runs some too
   EXPECT_EQ(s.checkpoints_full, run.checkpoints[1].load());
