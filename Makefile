@@ -16,15 +16,18 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 15
 BENCH_ARGS ?=
 
-# Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links).
-APT_PACKAGES := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-                libgtest-dev libgmock-dev libbenchmark-dev \
-                chromium clang libclang-rt-14-dev
+# Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links), and those
+# only the tests need on top (Chromium for the HTML report test, clang for the fuzzers): `make run`
+# installs the first list only.
+APT_PACKAGES      := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
+                     libgtest-dev libgmock-dev libbenchmark-dev
+APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev
 
-.PHONY: run test deps build tsan asan fuzz reliability install micro-bench format clean
+.PHONY: run test deps test-deps build tsan asan fuzz reliability install micro-bench format clean
 
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do \
+# Installs the packages of $(1) that are missing (as root), or says how to.
+define apt_install
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -38,6 +41,13 @@ deps:
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+test-deps: deps
+	$(call apt_install,$(APT_TEST_PACKAGES))
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
@@ -60,7 +70,7 @@ tsan: deps
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (any UB fails), in its own
 # build directory. The install test is left out: its consumer is built without the sanitizers.
-asan: deps
+asan: test-deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=address,undefined \
 	  -DSLUICE_BUILD_BENCHMARKS=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -68,13 +78,13 @@ asan: deps
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 1 -E '^install\.'
 
 # libFuzzer targets for the parsers of outside input (config URL, environment), built with clang.
-fuzz: deps
+fuzz: test-deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DSLUICE_FUZZ=ON -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_TESTS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-test: build
+test: build test-deps
 	ctest --test-dir $(BUILD) --output-on-failure -j 1
 	$(MAKE) tsan
 	$(MAKE) asan

@@ -105,6 +105,13 @@ struct Config {
   // Linger before closing a batch (µs), letting more jobs join; 0 = close at once (the queue
   // being empty ends the batch). Useful with synchronous=FULL. Range 0..1,000,000.
   int commit_delay_us = 0;
+  // true: a synchronous write (write/execute) leads the group commit on its own thread when no
+  // other commit is in progress, taking every queued job with it (leader/follower, as LevelDB
+  // and MySQL's binlog group commit do); the writer thread takes the rest and every submit()
+  // job. false: every job is handed to the writer thread. Off while commit_delay_us > 0. A job
+  // may therefore run on any thread (never two jobs at once). Source: design, issue 11 (the
+  // hand-off made the writer thread wait for a CPU behind busy readers).
+  bool caller_commits = true;
 
   // --- many processes and checkpoints -----------------------------------------------------------
 
@@ -127,6 +134,13 @@ struct Config {
   // Stats::long_read_sql; Stats::oldest_read_ms shows the oldest open read now. 0 = no check.
   // Range 0..86,400,000. Source: design (blog reads take < 10 ms; 10 s is certainly a leak).
   int max_read_txn_ms = 10000;
+  // How old a snapshot a pooled read may use by default (ms; ReadOptions::max_staleness
+  // overrides per read). 0 = every read begins a new read transaction and sees every commit
+  // acknowledged before it began. N > 0 = a reader keeps its read transaction (its snapshot and
+  // its page cache) for reads within N ms of when it began; a thread still sees its own
+  // acknowledged writes. A kept snapshot pins the WAL for up to N ms (and until the checkpointer
+  // next looks, within 100 ms). Range 0..60,000. Source: design (rqlite's freshness reads).
+  int max_staleness_ms = 0;
 
   // The production profile: exactly the defaults above.
   static Config production();

@@ -64,6 +64,14 @@ struct WriteOptions {
 struct ReadOptions {
   // Longest wait for a pooled connection; 0 = Config::read_timeout_ms.
   std::chrono::milliseconds timeout{0};
+  // How old a snapshot this read accepts; negative = Config::max_staleness_ms. 0 = a new read
+  // transaction, seeing every commit acknowledged before the read began (in any process).
+  // S > 0 = the read may reuse a pooled connection's snapshot taken at most S ago, so it may
+  // miss commits of the last S — except the calling thread's own acknowledged writes, which it
+  // always sees (read-your-writes; another thread's writes, even acknowledged, may be missed).
+  // Like rqlite's `level=none&freshness=`. It pays off under writes: every new snapshot after a
+  // commit starts with an empty page cache (see Config::max_staleness_ms).
+  std::chrono::milliseconds max_staleness{-1};
 };
 
 // What a declarative execute() did.
@@ -103,6 +111,7 @@ class Pending {
   R get() {
     detail::wait(*state_);
     if (state_->error) std::rethrow_exception(state_->error);
+    detail::note_write_acked();
     if constexpr (!std::is_void_v<R>) return std::move(*state_->result);
   }
 

@@ -59,10 +59,15 @@ LockResult lock_robust_mutex(pthread_mutex_t& m, std::int64_t deadline_ns) {
   if (rc == 0) return LockResult::Acquired;
   if (rc == EOWNERDEAD) {
 #if defined(__SANITIZE_THREAD__)
-    // GCC 12's ThreadSanitizer records a lock only when timedlock/trylock return 0; tell it
-    // about this one, or the unlock that follows is reported as an unlock of an unlocked mutex.
-    __tsan_mutex_pre_lock(&m, 0);
-    __tsan_mutex_post_lock(&m, 0, 0);
+    // GCC 12's ThreadSanitizer records a timedlock only when it returns 0; tell it about this
+    // one, or the unlock that follows is reported as an unlock of an unlocked mutex. Its lock and
+    // trylock interceptors record EOWNERDEAD themselves (MutexRepair + MutexPostLock in
+    // tsan_interceptors_posix.cpp): annotating those again may count the mutex as locked twice
+    // (a "double lock" report was seen once in the multi-process tests).
+    if (deadline_ns > 0) {
+      __tsan_mutex_pre_lock(&m, 0);
+      __tsan_mutex_post_lock(&m, 0, 0);
+    }
 #endif
     pthread_mutex_consistent(&m);
     return LockResult::AcquiredOwnerDied;

@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "coord/liveness.h"
 #include "coord/robust_mutex.h"
@@ -42,10 +44,11 @@ std::int64_t unix_ms() {
       .count();
 }
 
+bool layout_matches(const SideLayout& l);
+
 void check_layout(const SideLayout& l, const std::string& path) {
   const SideHeader& h = l.header;
-  if (h.version != kSideVersion || h.layout_bytes != kBytes ||
-      h.mutex_bytes != sizeof(pthread_mutex_t) || h.max_slots != kMaxSlots) {
+  if (!layout_matches(l)) {
     throw Error(ErrorCode::InvalidArgument,
                 "side file '" + path + "' was made by another Sluice version (layout v" +
                     std::to_string(h.version) + ", " + std::to_string(h.layout_bytes) +
@@ -59,6 +62,59 @@ std::uint64_t magic_of(SideLayout& l) {
   return std::atomic_ref<std::uint64_t>(l.header.magic).load(std::memory_order_acquire);
 }
 
+// This boot's id (/proc/sys/kernel/random/boot_id), read once; empty when unreadable.
+const std::string& this_boot_id() {
+  static const std::string id = [] {
+    std::string out;
+    if (std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "re")) {
+      char buf[64] = {};
+      if (std::fgets(buf, sizeof buf, f) != nullptr) out = buf;
+      std::fclose(f);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out.substr(0, sizeof(SideHeader::boot_id) - 1);
+  }();
+  return id;
+}
+
+bool same_boot(const SideLayout& l) {
+  const std::string& id = this_boot_id();
+  return !id.empty() && std::strncmp(l.header.boot_id, id.c_str(), sizeof l.header.boot_id) == 0;
+}
+
+void stamp_boot_id(SideLayout& l) {
+  std::memset(l.header.boot_id, 0, sizeof l.header.boot_id);
+  const std::string& id = this_boot_id();
+  std::memcpy(l.header.boot_id, id.data(), id.size());
+}
+
+// The dead-man switch, as SQLite's -shm has one: every attachment holds an open-file-description
+// (OFD) read lock on byte 0 of the side file for its lifetime. OFD locks are kernel state: they
+// go away with the descriptor (process exit, kill, reboot) and, unlike POSIX record locks, one
+// Database closing its descriptor never drops another's in the same process. No conflicting
+// lock means no Sluice process is attached now.
+enum class Attached { Nobody, Somebody, Unknown };
+
+struct flock ofd_byte0(short type) {
+  struct flock fl {};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 1;
+  return fl;
+}
+
+Attached probe_attached(int fd) {
+  struct flock fl = ofd_byte0(F_WRLCK);
+  if (fcntl(fd, F_OFD_GETLK, &fl) != 0) return Attached::Unknown;  // e.g. no OFD locks here
+  return fl.l_type == F_UNLCK ? Attached::Nobody : Attached::Somebody;
+}
+
+void hold_attached_lock(int fd) {
+  struct flock fl = ofd_byte0(F_RDLCK);
+  (void)fcntl(fd, F_OFD_SETLK, &fl);  // without it others see Unknown/Nobody: see attach()
+}
+
 void initialise(SideLayout& l) {
   std::memset(static_cast<void*>(&l), 0, kBytes);
   init_robust_mutex(l.writer_lock);
@@ -67,9 +123,41 @@ void initialise(SideLayout& l) {
   l.header.layout_bytes = kBytes;
   l.header.mutex_bytes = sizeof(pthread_mutex_t);
   l.header.max_slots = kMaxSlots;
+  stamp_boot_id(l);
   // The magic last: a file without it is initialised again by the next attach, and an observer
   // that sees it sees the rest.
   std::atomic_ref<std::uint64_t>(l.header.magic).store(kSideMagic, std::memory_order_release);
+}
+
+// Nobody is attached: every lock and slot is left over from processes that are gone — perhaps
+// from a previous boot, whose lock words name threads no kernel will ever mark owner-dead (a
+// robust mutex learns of its owner's death only from the exiting thread's robust list). Rebuild
+// the locks and slots and forget the transient state; keep the lifetime counters (recoveries,
+// takeovers, checkpoint cycles).
+void rebuild_unattached(SideLayout& l) {
+  std::memset(static_cast<void*>(&l.writer_lock), 0, sizeof l.writer_lock);
+  std::memset(static_cast<void*>(&l.checkpoint_lease), 0, sizeof l.checkpoint_lease);
+  init_robust_mutex(l.writer_lock);
+  init_robust_mutex(l.checkpoint_lease);
+  l.writer_pid.store(0, std::memory_order_relaxed);
+  l.lease_pid.store(0, std::memory_order_relaxed);
+  l.lock_waiters.store(0, std::memory_order_relaxed);
+  l.checkpoint.wal_frames.store(0, std::memory_order_relaxed);
+  l.checkpoint.threshold.store(0, std::memory_order_relaxed);
+  l.checkpoint.wanted.store(0, std::memory_order_relaxed);
+  for (ProcessSlot& s : l.slots) {
+    s.is_checkpointer.store(0, std::memory_order_relaxed);
+    s.pid.store(0, std::memory_order_release);
+  }
+  stamp_boot_id(l);
+}
+
+// Whether a file whose magic is set can be rebuilt rather than refused: its layout is this
+// build's, or it is another build's and nobody is attached (its content is transient).
+bool layout_matches(const SideLayout& l) {
+  const SideHeader& h = l.header;
+  return h.version == kSideVersion && h.layout_bytes == kBytes &&
+         h.mutex_bytes == sizeof(pthread_mutex_t) && h.max_slots == kMaxSlots;
 }
 
 // The database's permission bits, so the side file is as accessible as the database and its
@@ -98,21 +186,30 @@ std::unique_ptr<SideFile> SideFile::attach(const std::string& db_path) {
     cant_open(path, "cannot map", errno);
   }
   auto* layout = static_cast<SideLayout*>(g.map);
-  if (magic_of(*layout) != kSideMagic) {
+  // Under the flock no other attachment runs, so "nobody attached" stays true until ours.
+  // Without OFD locks (an old kernel, a filesystem without them) a different boot id is the
+  // only proof that the locks are stale.
+  const Attached others = probe_attached(g.fd);
+  const bool stale = others == Attached::Nobody ||
+                     (others == Attached::Unknown && magic_of(*layout) == kSideMagic &&
+                      layout_matches(*layout) && !same_boot(*layout));
+  if (magic_of(*layout) != kSideMagic || (stale && !layout_matches(*layout))) {
     initialise(*layout);
   } else {
     check_layout(*layout, path);
+    if (stale) rebuild_unattached(*layout);
   }
+  hold_attached_lock(g.fd);
   std::unique_ptr<SideFile> f(new SideFile(path, g.fd, layout));
   g.fd = -1;
   g.map = nullptr;
   f->reap_dead();
-  if (std::ranges::none_of(layout->slots, [](const ProcessSlot& s) {
+  if (others == Attached::Unknown && std::ranges::none_of(layout->slots, [](const ProcessSlot& s) {
         return s.pid.load(std::memory_order_acquire) != 0;
       })) {
-    // First attachment since every other process left (or died): forget the transient state
-    // they left behind — a waiter count of a process killed while waiting, the WAL size of the
-    // last run. The lifetime counters (recoveries, takeovers, cycles) stay.
+    // No dead-man switch: the best sign that everyone left is that no slot is taken. Forget the
+    // transient state they left behind (a waiter count of a process killed while waiting, the
+    // WAL size of the last run), but not the locks: a process without a slot may hold one.
     layout->lock_waiters.store(0, std::memory_order_relaxed);
     layout->checkpoint.wal_frames.store(0, std::memory_order_relaxed);
     layout->checkpoint.threshold.store(0, std::memory_order_relaxed);

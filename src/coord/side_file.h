@@ -4,8 +4,16 @@
 //
 // Attaching (under flock(2) on the side file, so attachments never race): create and initialise
 // the file if new, check its layout, reap the slots of processes that died (pid + start time,
-// liveness.h), claim a free slot. Detaching frees the slot. The file is never deleted: a process
-// may be attaching at that moment; it is 18 KiB.
+// liveness.h), claim a free slot, and hold an OFD read lock on byte 0 until detaching (the
+// dead-man switch). Detaching frees the slot. The file is never deleted: a process may be
+// attaching at that moment; it is 18 KiB.
+//
+// State from processes that are gone is never trusted. When no attachment holds the dead-man
+// switch (every process exited or was killed, or the machine rebooted: kernel locks do not
+// survive), the first attachment rebuilds the writer lock, the checkpointer lease, the holders'
+// pids and the slots — a robust mutex is marked owner-dead only by a kernel that saw its owner
+// exit, so after a power loss its lock word names a thread of the previous boot forever. Where
+// OFD locks are unavailable, a boot id (header) other than this boot's triggers the same rebuild.
 //
 // Never an fcntl lock on the database file itself (closing any descriptor of that file would
 // drop SQLite's own POSIX locks): the side file is a separate file, locked with flock only.
@@ -26,7 +34,8 @@ class SideFile {
  public:
   // Opens or creates the side file of `db_path` and claims a slot for this process.
   // Throws Error(CantOpen) naming the file when it cannot be created, opened or mapped (e.g. a
-  // read-only directory), Error(InvalidArgument) when it was made by an incompatible Sluice.
+  // read-only directory), Error(InvalidArgument) when it was made by an incompatible Sluice that
+  // is still attached (with nobody attached, a file of another layout is initialised anew).
   static std::unique_ptr<SideFile> attach(const std::string& db_path);
   // Maps an existing side file read-only, claiming nothing (for `sluice inspect`). Returns null
   // when there is none; throws Error(InvalidArgument) when its layout is not this build's.

@@ -1,7 +1,8 @@
 // The layout of a Sluice side file (`<database>-sluice`): memory that every Sluice process
 // attached to one database maps with MAP_SHARED.
 //
-//   SideHeader   magic, version, sizes — checked at attach; a mismatch refuses to attach
+//   SideHeader   magic, version, sizes — checked at attach; a mismatch refuses to attach while
+//                another process is attached — and the boot that wrote the locks (boot_id)
 //   writer lock  robust process-shared mutex around each batch's BEGIN IMMEDIATE ... COMMIT
 //   lease        robust process-shared mutex held by the one active checkpointer
 //   checkpoint   the WAL size after the last commit of any process, the checkpointer's
@@ -21,7 +22,8 @@
 namespace sluice::coord {
 
 inline constexpr std::uint64_t kSideMagic = 0x3145444953434c53ULL;  // "SLCSIDE1"
-inline constexpr std::uint32_t kSideVersion = 1;
+// 2: boot_id in the header; every attachment holds an OFD read lock on the file (side_file.h).
+inline constexpr std::uint32_t kSideVersion = 2;
 // Databases attached at once with their own counters; more still work, without a slot.
 inline constexpr int kMaxSlots = 128;
 
@@ -58,6 +60,10 @@ struct SideHeader {
   std::uint32_t layout_bytes;  // sizeof(SideLayout) of the creator
   std::uint32_t mutex_bytes;   // sizeof(pthread_mutex_t) of the creator
   std::uint32_t max_slots;
+  // /proc/sys/kernel/random/boot_id of the boot whose processes initialised the locks
+  // (36 characters and a NUL; empty when unreadable). Locks written under another boot are
+  // never trusted: a reboot leaves lock words naming threads that no kernel will mark dead.
+  char boot_id[40];
 };
 
 struct SideLayout {
@@ -72,6 +78,7 @@ struct SideLayout {
   alignas(64) ProcessSlot slots[kMaxSlots];
 };
 
+static_assert(sizeof(SideHeader) <= 64, "the header must not move the mutexes (layout v1 offsets)");
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
                   std::atomic<std::int32_t>::is_always_lock_free,
               "side-file counters must be lock-free to work across processes");

@@ -84,7 +84,10 @@ bool Checkpointer::take_lease() noexcept {
     } catch (const Error&) {
       return false;  // unrecoverable lease: the other processes' checkpointers carry on
     }
-    if (r == coord::LockResult::TimedOut) continue;
+    if (r == coord::LockResult::TimedOut) {
+      if (release_snapshots_) release_snapshots_();
+      continue;
+    }
     if (r == coord::LockResult::AcquiredOwnerDied) {
       state_.lease_takeovers.fetch_add(1, std::memory_order_relaxed);
       EngineMetrics::bump(metrics_.lease_takeovers);
@@ -121,8 +124,9 @@ void Checkpointer::serve() noexcept {
       if (futex::wait_shared(state_.signal, seen, idle_ns)) continue;  // woken: look again
       if (stop_.load(std::memory_order_acquire)) return;
       // Idle: copy back what was committed since the last complete checkpoint, and free the
-      // slots of processes that died.
+      // slots of processes that died and our readers' snapshots past their staleness.
       side_.reap_dead();
+      if (release_snapshots_) release_snapshots_();
       frames = state_.wal_frames.load(std::memory_order_relaxed);
       due = frames > 0 && frames != frames_at_last_complete_;
     }
@@ -131,6 +135,7 @@ void Checkpointer::serve() noexcept {
 }
 
 void Checkpointer::cycle() noexcept {
+  if (release_snapshots_) release_snapshots_();
   const auto pages = static_cast<std::uint64_t>(config_.checkpoint_pages);
   CheckpointResult bulk;
   try {

@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -47,6 +48,11 @@ class Checkpointer {
   Checkpointer(const Config& config, EngineMetrics& metrics, coord::SideFile& side,
                coord::WriterLock& lock);
   ~Checkpointer();  // stop(); never throws
+
+  // Called before each checkpoint and, while waiting for the lease, every kLeaseRetryMs: the
+  // reader pool ends its kept snapshots that are past their staleness, so they pin the WAL for
+  // a bounded time. Set before start().
+  void set_release_snapshots(std::function<void()> fn) { release_snapshots_ = std::move(fn); }
 
   void start();
   // Stops the thread (releasing the lease). A standby checkpointer notices within
@@ -94,6 +100,7 @@ class Checkpointer {
   EngineMetrics& metrics_;
   coord::SideFile& side_;
   coord::CheckpointState& state_;
+  std::function<void()> release_snapshots_;  // set before start()
   coord::WriterLock& lock_;
   std::optional<Connection> conn_;
 

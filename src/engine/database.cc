@@ -48,10 +48,11 @@ void Database::enqueue(detail::Job& job, const WriteOptions& options) {
 
 void Database::run_sync(detail::Job& job, const WriteOptions& options) {
   engine::DatabaseCore& c = core();
-  c.enqueue(job, options.timeout.count());
+  c.enqueue(job, options.timeout.count(), /*lead=*/true);
   detail::wait(job);
   c.metrics().write_us.record(micros_between(job.enqueued_ns, now_ns()));
   if (job.error) std::rethrow_exception(job.error);
+  detail::note_write_acked();
 }
 
 ExecResult Database::execute_values(std::string_view sql, const std::vector<Value>& params) {
@@ -98,40 +99,25 @@ Database::ReadScope::ReadScope(Database& db, const ReadOptions& options)
   const std::int64_t ms =
       options.timeout.count() > 0 ? options.timeout.count() : core_.config().read_timeout_ms;
   try {
-    conn_ = core_.readers()->acquire(start_ns_ + ms * 1'000'000);
+    const std::int64_t staleness_ms = options.max_staleness.count() >= 0
+                                          ? options.max_staleness.count()
+                                          : core_.config().max_staleness_ms;
+    conn_ = core_.readers()->acquire(start_ns_ + ms * 1'000'000, staleness_ms * 1'000'000);
   } catch (...) {
-    engine::EngineMetrics::bump(core_.metrics().reads_failed);
-    throw;
-  }
-  try {
-    conn_->cached("BEGIN").run();
-  } catch (...) {
-    core_.readers()->release(conn_);
     engine::EngineMetrics::bump(core_.metrics().reads_failed);
     throw;
   }
 }
 
 void Database::ReadScope::succeed() {
-  conn_->cached("COMMIT").run();
+  core_.readers()->finish(conn_);
   done_ = true;
 }
 
 Database::ReadScope::~ReadScope() {
   engine::EngineMetrics& m = core_.metrics();
-  if (!done_) {
-    if (conn_->in_transaction()) {
-      try {
-        conn_->cached("ROLLBACK").run();
-      } catch (const Error&) {
-        // A read-only transaction has nothing to undo; the lease is returned regardless.
-      }
-    }
-    engine::EngineMetrics::bump(m.reads_failed);
-  } else {
-    engine::EngineMetrics::bump(m.reads_ok);
-  }
-  core_.readers()->release(conn_);
+  engine::EngineMetrics::bump(done_ ? m.reads_ok : m.reads_failed);
+  core_.readers()->release(conn_);  // rolls back a read transaction it does not keep
   m.read_us.record(micros_between(start_ns_, now_ns()));
 }
 

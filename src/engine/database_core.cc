@@ -58,6 +58,10 @@ DatabaseCore::DatabaseCore(Config config)
   writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
   if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
     checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
+    if (ReaderPool* pool = readers_.get()) {
+      // Kept snapshots (max_staleness) pin the WAL: the checkpointer ends the stale ones.
+      checkpointer_->set_release_snapshots([pool] { pool->end_stale_snapshots(); });
+    }
     checkpointer_->start();
   }
   writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
@@ -86,7 +90,7 @@ void DatabaseCore::check_caller() const {
   }
 }
 
-void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
+void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms, bool lead) {
   check_caller();
   const bool admitted =
       config_.enqueue_timeout_ms > 0
@@ -115,7 +119,15 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
   job.deadline_ns = now + ms * 1'000'000;
   job.completion = &completion_;
   job.error = nullptr;
-  queue_.push(&job);
+  if (!lead || !writer_->callers_lead()) {
+    queue_.push(&job);
+    return;
+  }
+  // Inside enter()/leave() the writer thread does not end, so writer_ outlives our lead().
+  queue_.enter();
+  queue_.push_quiet(&job);
+  writer_->lead(job);
+  queue_.leave();
 }
 
 Stats DatabaseCore::stats() const {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "engine/clock.h"
+#include "engine/snapshot_epoch.h"
 
 namespace sluice::engine {
 
@@ -14,89 +15,146 @@ ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetr
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadOnly;
   options.vfs = config.vfs;
-  for (int i = 0; i < config.pool_size; ++i) {
-    auto conn = std::make_unique<Connection>(Connection::open(path, options));
-    PragmaReport report = apply_pragmas(*conn, config, Role::Reader);
-    if (i == 0) pragmas_ = std::move(report);
+  slots_.resize(size_);
+  for (Slot& s : slots_) {
+    s.conn = std::make_unique<Connection>(Connection::open(path, options));
+    PragmaReport report = apply_pragmas(*s.conn, config, Role::Reader);
+    if (&s == &slots_.front()) pragmas_ = std::move(report);
     // Prepare the read-transaction statements once.
-    conn->cached("BEGIN");
-    conn->cached("COMMIT");
-    conn->cached("ROLLBACK");
-    free_.push_back(conn.get());
-    all_.push_back(std::move(conn));
+    s.conn->cached("BEGIN");
+    s.conn->cached("COMMIT");
+    s.conn->cached("ROLLBACK");
+    free_.push_back(s.conn.get());
   }
-  leased_since_ns_.assign(all_.size(), 0);
-  holders_.assign(all_.size(), std::thread::id());
 }
 
-std::size_t ReaderPool::index_of(const Connection* conn) const noexcept {
-  for (std::size_t i = 0; i < all_.size(); ++i) {
-    if (all_[i].get() == conn) return i;
+ReaderPool::Slot& ReaderPool::slot_of(const Connection* conn) noexcept {
+  for (Slot& s : slots_) {
+    if (s.conn.get() == conn) return s;
   }
-  return 0;
+  return slots_.front();  // unreachable: every leased connection is one of ours
 }
 
-Connection* ReaderPool::acquire(std::int64_t deadline_ns) {
-  std::unique_lock lock(mu_);
-  if (!free_.empty() && !closed_) {
-    Connection* c = free_.back();
-    free_.pop_back();
-    const std::size_t i = index_of(c);
-    leased_since_ns_[i] = now_ns();
-    holders_[i] = std::this_thread::get_id();
-    metrics_.pool_wait_us.record(0);
-    EngineMetrics::bump(metrics_.readers_in_use);
-    return c;
-  }
-  const std::int64_t start = now_ns();
-  const auto deadline =
-      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
-  bool got = cv_.wait_until(lock, deadline, [&] { return closed_ || !free_.empty(); });
-  metrics_.pool_wait_us.record(micros_between(start, now_ns()));
-  if (closed_) throw Error(ErrorCode::Closed, "database is closed");
-  if (!got) {
-    throw Error(ErrorCode::DeadlineExceeded,
-                "no read connection became free before the read deadline (pool_size=" +
-                    std::to_string(all_.size()) + ", read_timeout_ms)");
-  }
-  Connection* c = free_.back();
-  free_.pop_back();
-  const std::size_t i = index_of(c);
-  leased_since_ns_[i] = now_ns();
-  holders_[i] = std::this_thread::get_id();
+Connection* ReaderPool::take(std::size_t free_index) {
+  Connection* c = free_[free_index];
+  free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(free_index));
+  Slot& s = slot_of(c);
+  s.leased_since_ns = now_ns();
+  s.holder = std::this_thread::get_id();
   EngineMetrics::bump(metrics_.readers_in_use);
   return c;
 }
 
+Connection* ReaderPool::acquire(std::int64_t deadline_ns, std::int64_t max_staleness_ns) {
+  Connection* c = nullptr;
+  {
+    std::unique_lock lock(mu_);
+    if (!free_.empty() && !closed_) {
+      metrics_.pool_wait_us.record(0);
+    } else {
+      const std::int64_t start = now_ns();
+      const auto deadline =
+          std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
+      const bool got = cv_.wait_until(lock, deadline, [&] { return closed_ || !free_.empty(); });
+      metrics_.pool_wait_us.record(micros_between(start, now_ns()));
+      if (closed_) throw Error(ErrorCode::Closed, "database is closed");
+      if (!got) {
+        throw Error(ErrorCode::DeadlineExceeded,
+                    "no read connection became free before the read deadline (pool_size=" +
+                        std::to_string(size_) + ", read_timeout_ms)");
+      }
+    }
+    c = take(free_.size() - 1);  // the most recently returned: its snapshot is the youngest
+  }
+  Slot& s = slot_of(c);  // ours until release(): no lock needed for its snapshot fields
+  s.staleness_ns = max_staleness_ns;
+  const bool reuse = s.kept && max_staleness_ns > 0 &&
+                     now_ns() - s.snapshot_ns <= max_staleness_ns &&
+                     s.snapshot_epoch >= thread_write_epoch();
+  s.kept = false;
+  if (!reuse) {
+    try {
+      if (s.snapshot_ns != 0) end_snapshot(s, true);
+      open_snapshot(s);
+    } catch (...) {
+      release(c);
+      throw;
+    }
+  }
+  return c;
+}
+
+void ReaderPool::open_snapshot(Slot& s) {
+  // The epoch first: the read transaction starts at the first read after BEGIN (deferred), so
+  // it sees at least every commit counted in the epoch read here.
+  const std::uint64_t epoch = commit_epoch();
+  s.conn->cached("BEGIN").run();
+  s.snapshot_ns = now_ns();
+  s.snapshot_epoch = epoch;
+}
+
+void ReaderPool::end_snapshot(Slot& s, bool commit) {
+  s.snapshot_ns = 0;
+  s.kept = false;
+  if (!s.conn->in_transaction()) return;
+  if (commit) {
+    s.conn->cached("COMMIT").run();
+    return;
+  }
+  try {
+    s.conn->cached("ROLLBACK").run();
+  } catch (const Error&) {
+    // A read-only transaction has nothing to undo.
+  }
+}
+
+void ReaderPool::finish(Connection* conn) {
+  Slot& s = slot_of(conn);
+  if (s.staleness_ns > 0 && s.snapshot_ns != 0 && now_ns() - s.snapshot_ns < s.staleness_ns) {
+    s.kept = true;  // the next lease may read from it
+    return;
+  }
+  end_snapshot(s, true);
+}
+
 void ReaderPool::release(Connection* conn) noexcept {
+  Slot& s = slot_of(conn);
+  if (!s.kept) end_snapshot(s, false);
   metrics_.readers_in_use.fetch_sub(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
-    holders_[index_of(conn)] = std::thread::id();
+    s.holder = std::thread::id();
+    const std::int64_t held = now_ns() - s.leased_since_ns;
+    s.leased_since_ns = 0;
+    free_.push_back(conn);
     if (closed_) {
-      free_.push_back(conn);  // close() is waiting for every lease to come back
-      cv_.notify_all();
+      cv_.notify_all();  // close() is waiting for every lease to come back
       return;
     }
-    std::int64_t& since = leased_since_ns_[index_of(conn)];
-    const std::int64_t held = now_ns() - since;
-    since = 0;
     if (max_read_ns_ > 0 && held > max_read_ns_) {
       EngineMetrics::bump(metrics_.long_reads);
       long_read_sql_ = conn->last_sql();
       long_read_ns_ = held;
     }
-    free_.push_back(conn);
   }
   cv_.notify_one();
+}
+
+void ReaderPool::end_stale_snapshots() noexcept {
+  std::lock_guard lock(mu_);
+  const std::int64_t now = now_ns();
+  for (Connection* c : free_) {
+    Slot& s = slot_of(c);
+    if (s.kept && now - s.snapshot_ns >= s.staleness_ns) end_snapshot(s, false);
+  }
 }
 
 void ReaderPool::long_read_report(Stats& s) {
   std::lock_guard lock(mu_);
   const std::int64_t now = now_ns();
   std::int64_t oldest = 0;
-  for (std::int64_t since : leased_since_ns_) {
-    if (since != 0) oldest = std::max(oldest, now - since);
+  for (const Slot& slot : slots_) {
+    if (slot.leased_since_ns != 0) oldest = std::max(oldest, now - slot.leased_since_ns);
   }
   s.oldest_read_ms = static_cast<std::uint64_t>(oldest / 1'000'000);
   s.long_read_sql = long_read_sql_;
@@ -108,17 +166,16 @@ void ReaderPool::close() noexcept {
   closed_ = true;
   cv_.notify_all();  // waiting acquirers give up with Closed
   // Reads in flight finish on their connections first (as queued writes commit first).
-  cv_.wait(lock, [&] { return free_.size() == all_.size(); });
+  cv_.wait(lock, [&] { return free_.size() == slots_.size(); });
   free_.clear();
-  all_.clear();
-  leased_since_ns_.clear();
-  holders_.clear();
+  slots_.clear();  // closing a connection ends a kept read transaction
   cv_.notify_all();
 }
 
 bool ReaderPool::leased_by_this_thread() const noexcept {
   std::lock_guard lock(mu_);
-  return std::find(holders_.begin(), holders_.end(), std::this_thread::get_id()) != holders_.end();
+  return std::any_of(slots_.begin(), slots_.end(),
+                     [](const Slot& s) { return s.holder == std::this_thread::get_id(); });
 }
 
 }  // namespace sluice::engine

@@ -1,5 +1,6 @@
 // SideFile: attaching claims a slot and detaching frees it; dead processes' slots are reaped;
-// a side file from another layout is refused; transient state resets when nobody is attached.
+// a side file from another layout is refused while a process is attached; transient state, locks
+// and slots are rebuilt when nobody is attached (the dead-man switch).
 #include "coord/side_file.h"
 
 #include <fcntl.h>
@@ -8,7 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
+
 #include "common/temp_dir.h"
+#include "coord/robust_mutex.h"
 #include "sluice/error.h"
 #include "sluice/processes.h"
 
@@ -75,20 +80,23 @@ TEST(SideFile, TransientStateResetsWhenNobodyIsAttached) {
   EXPECT_EQ(f->layout().lock_recoveries.load(), 2u);  // lifetime counters stay
 }
 
-TEST(SideFile, FileFromAnotherLayoutIsRefusedWithAClearError) {
+// Rewrites the side file's layout version, as another Sluice build would have left it.
+void stamp_other_version(const std::string& db) {
+  const int fd = open(SideFile::path_for(db).c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  auto* l = static_cast<SideLayout*>(
+      mmap(nullptr, sizeof(SideLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  ASSERT_NE(l, MAP_FAILED);
+  l->header.version = kSideVersion + 1;
+  munmap(l, sizeof(SideLayout));
+  close(fd);
+}
+
+TEST(SideFile, FileFromAnotherLayoutIsRefusedWithAClearErrorWhileAProcessIsAttached) {
   TempDir dir;
   const std::string db = dir.file("a.db");
-  { auto f = SideFile::attach(db); }
-  {
-    const int fd = open(SideFile::path_for(db).c_str(), O_RDWR);
-    ASSERT_GE(fd, 0);
-    auto* l = static_cast<SideLayout*>(
-        mmap(nullptr, sizeof(SideLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-    ASSERT_NE(l, MAP_FAILED);
-    l->header.version = kSideVersion + 1;
-    munmap(l, sizeof(SideLayout));
-    close(fd);
-  }
+  auto attached = SideFile::attach(db);  // holds the dead-man switch: someone is attached
+  stamp_other_version(db);
   try {
     (void)SideFile::attach(db);
     FAIL() << "attached to an incompatible side file";
@@ -103,6 +111,90 @@ TEST(SideFile, FileFromAnotherLayoutIsRefusedWithAClearError) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
     EXPECT_NE(std::string(e.what()).find("another Sluice version"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SideFile, FileFromAnotherLayoutIsInitialisedAnewWhenNobodyIsAttached) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  { auto f = SideFile::attach(db); }
+  stamp_other_version(db);
+  auto f = SideFile::attach(db);  // nothing in it belongs to a live process: rebuilt
+  EXPECT_EQ(f->layout().header.version, kSideVersion);
+  EXPECT_NE(f->slot(), nullptr);
+}
+
+TEST(SideFile, LocksAndSlotsOfProcessesGoneAreRebuiltWhenNobodyIsAttached) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  { auto f = SideFile::attach(db); }
+  {
+    // As a reboot leaves it: holders' pids and a slot of processes that no longer exist, a lock
+    // word naming a thread (here one that never existed: no kernel will mark it owner-dead).
+    const int fd = open(SideFile::path_for(db).c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    auto* l = static_cast<SideLayout*>(
+        mmap(nullptr, sizeof(SideLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    ASSERT_NE(l, MAP_FAILED);
+    l->writer_pid.store(0x3ffffff0);
+    l->lease_pid.store(0x3ffffff1);
+    l->slots[5].pid.store(0x3ffffff2);
+    l->slots[5].start_ticks.store(1);
+    std::memcpy(&l->writer_lock, "\xf0\xff\xff\x3f", 4);       // __lock = a dead TID
+    std::memcpy(&l->checkpoint_lease, "\xf1\xff\xff\x3f", 4);  // (glibc: first word)
+    munmap(l, sizeof(SideLayout));
+    close(fd);
+  }
+  auto f = SideFile::attach(db);
+  SideLayout& l = f->layout();
+  EXPECT_EQ(l.writer_pid.load(), 0);
+  EXPECT_EQ(l.lease_pid.load(), 0);
+  EXPECT_EQ(l.slots[5].pid.load(), 0);
+  EXPECT_EQ(lock_robust_mutex(l.writer_lock, 0), LockResult::Acquired);
+  EXPECT_EQ(lock_robust_mutex(l.checkpoint_lease, 0), LockResult::Acquired);
+  unlock_robust_mutex(l.checkpoint_lease);
+  unlock_robust_mutex(l.writer_lock);
+}
+
+TEST(SideFile, LocksAreLeftAloneWhileAnotherAttachmentIsAlive) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  auto first = SideFile::attach(db);
+  ASSERT_EQ(lock_robust_mutex(first->layout().writer_lock, 0), LockResult::Acquired);
+  first->layout().writer_pid.store(getpid());
+  auto second = SideFile::attach(db);  // must not rebuild a lock a live attachment holds
+  EXPECT_EQ(second->layout().writer_pid.load(), getpid());
+  EXPECT_NE(pthread_mutex_trylock(&second->layout().writer_lock), 0);
+  unlock_robust_mutex(first->layout().writer_lock);
+}
+
+// A child that dies holding a lock: the kernel marks it owner-dead; the next locker recovers
+// it, by trylock and by timedlock, and the mutex then works as a lock again by every path.
+TEST(SideFile, LockOfADeadOwnerIsRecoveredAndStaysUsable) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  auto mine = SideFile::attach(db);
+  const std::int64_t in_5s =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (std::chrono::steady_clock::now() + std::chrono::seconds(5)).time_since_epoch())
+          .count();
+  for (const std::int64_t deadline : {std::int64_t{0}, in_5s}) {  // trylock, then timedlock
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto f = SideFile::attach(db);
+      _exit(lock_robust_mutex(f->layout().writer_lock, 0) == LockResult::Acquired ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pthread_mutex_t& m = mine->layout().writer_lock;
+    EXPECT_EQ(lock_robust_mutex(m, deadline), LockResult::AcquiredOwnerDied) << deadline;
+    unlock_robust_mutex(m);
+    for (const std::int64_t again : {std::int64_t{0}, in_5s, std::int64_t{-1}}) {
+      EXPECT_EQ(lock_robust_mutex(m, again), LockResult::Acquired) << deadline << " " << again;
+      unlock_robust_mutex(m);
+    }
   }
 }
 

@@ -24,6 +24,12 @@ const char* to_string(Mode m) {
       return "sluice-submit";
     case Mode::SluiceCheckpointInCommit:
       return "sluice-ckpt-in-commit";
+    case Mode::TunedNoMmap:
+      return "tuned-nommap";
+    case Mode::SluiceStale:
+      return "sluice-stale";
+    case Mode::SluiceHandoff:
+      return "sluice-handoff";
   }
   return "?";
 }
@@ -45,7 +51,7 @@ namespace {
 constexpr const char* kDescription =
     R"(Benchmark SQLite under concurrent load: Sluice beside plain SQLite.
 
-Runs the seed article's blog workload (shared/workloads/blog.md) in up to three modes, each on a
+Runs the seed article's blog workload (docs/workloads/blog.md) in up to three modes, each on a
 fresh copy of the same database, and prints one table per phase:
   vanilla  SQLite as it comes: rollback journal, synchronous=FULL, no busy timeout; writes are
            autocommit statements; errors (SQLITE_BUSY) are counted, not retried.
@@ -60,6 +66,11 @@ Extra modes (name them in --mode):
            crosses it, as plain SQLite does: the baseline for checkpoints off the commit path.
   sluice-submit  (ingest only) sluice with each request started by Database::submit when it
            arrives, instead of --workers threads blocking in write().
+  tuned-nommap  tuned with mmap_size 0 (as Sluice's readers): what mmap is worth.
+  sluice-stale  sluice with bounded-staleness reads (max_staleness_ms 5): a reader keeps its
+           snapshot and page cache for 5 ms; each thread still sees its own writes.
+  sluice-handoff  sluice with every write handed to the writer thread (caller_commits=false)
+           instead of led by a waiting caller on its own thread.
 Phases:
   write    empty database without indices; 100,000 single-row inserts (x scale): users, tags,
            posts, user_posts, posts_tags in that order.
@@ -164,7 +175,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   auto* mode_opt =
       cmd->add_option("--mode", *modes,
-                      "Modes, comma-separated: vanilla,tuned,sluice,sluice-ckpt-in-commit (ingest "
+                      "Modes, comma-separated: vanilla,tuned,sluice,sluice-ckpt-in-commit,"
+                      "tuned-nommap,sluice-stale,sluice-handoff (ingest "
                       "also sluice-submit, and runs all four of vanilla..sluice-submit by default)")
           ->delimiter(',')
           ->capture_default_str();
@@ -210,6 +222,11 @@ void add_bench_command(CLI::App& app, int& exit_code) {
           },
           "", ""))
       ->capture_default_str();
+  cmd->add_option("--reps", opts->reps,
+                  "Runs of each point (1..99), interleaved with the other modes; the table shows "
+                  "the median run by ops/s and the spread (min-max)")
+      ->check(CLI::Range(1, 99))
+      ->capture_default_str();
   cmd->add_option("--dir", opts->dir, "Directory for the benchmark's database files")
       ->capture_default_str();
   cmd->add_option("--json", opts->json_path, "Also write every figure to this JSON file");
@@ -227,7 +244,10 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                               {"tuned", Mode::Tuned},
                               {"sluice", Mode::Sluice},
                               {"sluice-submit", Mode::SluiceSubmit},
-                              {"sluice-ckpt-in-commit", Mode::SluiceCheckpointInCommit}}));
+                              {"sluice-ckpt-in-commit", Mode::SluiceCheckpointInCommit},
+                              {"tuned-nommap", Mode::TunedNoMmap},
+                              {"sluice-stale", Mode::SluiceStale},
+                              {"sluice-handoff", Mode::SluiceHandoff}}));
     }
     if (opts->modes.empty()) {
       throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");

@@ -54,7 +54,8 @@ nlohmann::json args_json(const Options& o) {
   nlohmann::json j = {
       {"workload", o.workload}, {"modes", modes},      {"phases", phases},
       {"workers", o.workers},   {"seed", o.seed},      {"sync", o.sync_full ? "full" : "normal"},
-      {"dir", o.dir},           {"json", o.json_path}, {"report", o.report_path}};
+      {"dir", o.dir},           {"json", o.json_path}, {"report", o.report_path},
+      {"reps", o.reps}};
   if (o.workload == "ingest") {
     j["rates"] = o.ingest.rates;
     j["burst"] = o.ingest.burst;
@@ -93,16 +94,20 @@ class PointLoop {
   void run(Phase phase, const fs::path& tmpl, const PointFn& point) {
     const fs::path run_path = fs::path(o_.dir) / "run.db";
     for (int workers : o_.workers) {
-      for (Mode mode : o_.modes) {
-        // sluice-submit has no worker threads: once per rate.
-        if (mode == Mode::SluiceSubmit && workers != o_.workers.front()) continue;
-        remove_db(run_path);
-        fs::copy_file(tmpl, run_path);
-        std::string config;
-        PointResult r = point(mode, run_path.string(), workers, config);
-        note_pragmas(mode, phase, workers, r, config);
-        results.push_back(std::move(r));
-        fmt::print(stderr, "{}\n", progress_line(results.back(), ++done_, total));
+      // Repetitions of a worker count run back to back, each over every mode, so that the
+      // modes compared in a row of the table met the same moments of a noisy machine.
+      for (int rep = 0; rep < o_.reps; ++rep) {
+        for (Mode mode : o_.modes) {
+          // sluice-submit has no worker threads: once per rate.
+          if (mode == Mode::SluiceSubmit && workers != o_.workers.front()) continue;
+          remove_db(run_path);
+          fs::copy_file(tmpl, run_path);
+          std::string config;
+          PointResult r = point(mode, run_path.string(), workers, config);
+          note_pragmas(mode, phase, workers, r, config);
+          results.push_back(std::move(r));
+          fmt::print(stderr, "{}\n", progress_line(results.back(), ++done_, total));
+        }
       }
     }
     remove_db(run_path);
@@ -151,7 +156,7 @@ void run_blog(const Options& o, nlohmann::json& report, PointLoop& loop) {
     report["machine"] = machine_facts(c);
   }
   report["workload"] = blog_json(wl);
-  loop.total = static_cast<int>(o.phases.size() * o.workers.size() * o.modes.size());
+  loop.total = static_cast<int>(o.phases.size() * o.workers.size() * o.modes.size()) * o.reps;
   for (Phase phase : o.phases) {
     loop.run(phase, templates[phase],
              [&](Mode mode, const std::string& path, int workers, std::string& config) {
@@ -183,7 +188,8 @@ void run_ingest(const Options& o, nlohmann::json& report, PointLoop& loop) {
       {"events_share", 0.8}, {"metrics_share", 0.2}, {"reader_window_s", IngestWorkload::kWindowS}};
   const bool submit = std::count(o.modes.begin(), o.modes.end(), Mode::SluiceSubmit) > 0;
   loop.total = static_cast<int>(o.ingest.rates.size() *
-                                (o.workers.size() * (o.modes.size() - submit) + submit));
+                                (o.workers.size() * (o.modes.size() - submit) + submit)) *
+               o.reps;
   for (double rate : o.ingest.rates) {
     fmt::print("  rate {:.0f}/s: {} requests per point\n", rate, ingest_requests(rate, o.ingest));
     loop.run(Phase::Ingest, tmpl,
@@ -205,16 +211,23 @@ int run_bench(const Options& o) {
   PointLoop loop(o, report);
   if (o.workload == "ingest") {
     run_ingest(o, report, loop);
-    print_ingest_table(stdout, loop.results);
   } else {
     run_blog(o, report, loop);
-    for (Phase phase : o.phases) print_table(stdout, phase, loop.results);
-    if (o.processes > 1) print_process_table(stdout, loop.results);
+  }
+  report["runs"] = nlohmann::json::array();
+  if (o.reps > 1) {
+    for (const auto& r : loop.results) report["runs"].push_back(point_json(r, -1));
+  }
+  const std::vector<PointResult> points = median_runs(std::move(loop.results));
+  if (o.workload == "ingest") {
+    print_ingest_table(stdout, points);
+  } else {
+    for (Phase phase : o.phases) print_table(stdout, phase, points);
+    if (o.processes > 1) print_process_table(stdout, points);
   }
 
   report["points"] = nlohmann::json::array();
-  for (const auto& r : loop.results)
-    report["points"].push_back(point_json(r, ratio_to_tuned(r, loop.results)));
+  for (const auto& r : points) report["points"].push_back(point_json(r, ratio_to_tuned(r, points)));
   if (!o.json_path.empty()) {
     std::ofstream(o.json_path) << report.dump(2) << "\n";
     fmt::print("\nwrote {}\n", o.json_path);

@@ -1,4 +1,4 @@
-// The seed article's blog workload (shared/workloads/blog.md): schema, seeding, and the
+// The seed article's blog workload (docs/workloads/blog.md): schema, seeding, and the
 // operations of its write and mixed phases, generated deterministically from a seed.
 #pragma once
 

@@ -52,8 +52,8 @@ constexpr const char* kPragmaNames[] = {"journal_mode",       "synchronous", "bu
 // vanilla and tuned: one plain connection per worker.
 class ConnectionDriver final : public Driver {
  public:
-  ConnectionDriver(std::string path, bool tuned, bool sync_full)
-      : path_(std::move(path)), tuned_(tuned), sync_full_(sync_full) {}
+  ConnectionDriver(std::string path, bool tuned, bool sync_full, bool mmap = true)
+      : path_(std::move(path)), tuned_(tuned), sync_full_(sync_full), mmap_(mmap) {}
 
   std::unique_ptr<Worker> make_worker() override {
     auto w = std::make_unique<ConnWorker>(Connection::open(path_), tuned_);
@@ -105,7 +105,7 @@ class ConnectionDriver final : public Driver {
             {"journal_mode", "WAL"},
             {"synchronous", sync_full_ ? "FULL" : "NORMAL"},
             {"wal_autocheckpoint", "4000"},
-            {"mmap_size", "1073741824"},
+            {"mmap_size", mmap_ ? "1073741824" : "0"},
             {"temp_store", "MEMORY"},
             {"cache_size", "-65536"}};
   }
@@ -117,18 +117,27 @@ class ConnectionDriver final : public Driver {
   std::string path_;
   bool tuned_;
   bool sync_full_;
+  bool mmap_;
 };
 
 // sluice: one Database shared by every worker.
 class SluiceDriver final : public Driver {
  public:
   // `commit_autocheckpoint_pages` > 0: checkpoint inside the COMMIT that crosses it.
-  SluiceDriver(const std::string& path, bool sync_full, int commit_autocheckpoint_pages)
-      : db_(Database::open(path, config(sync_full, commit_autocheckpoint_pages))) {}
+  // The knobs the sluice modes differ in.
+  struct Variant {
+    int commit_autocheckpoint_pages = 0;  // > 0: checkpoint inside the COMMIT that crosses it
+    int max_staleness_ms = 0;             // > 0: bounded-staleness reads
+    bool caller_commits = true;           // false: every write goes to the writer thread
+  };
+  SluiceDriver(const std::string& path, bool sync_full, Variant v)
+      : db_(Database::open(path, config(sync_full, v))) {}
 
-  static Config config(bool sync_full, int commit_autocheckpoint_pages) {
+  static Config config(bool sync_full, Variant v) {
     Config c = Config::production();
-    c.commit_autocheckpoint_pages = commit_autocheckpoint_pages;
+    c.commit_autocheckpoint_pages = v.commit_autocheckpoint_pages;
+    c.max_staleness_ms = v.max_staleness_ms;
+    c.caller_commits = v.caller_commits;
     c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
     // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
     c.foreign_keys = false;
@@ -188,10 +197,19 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
       return std::make_unique<ConnectionDriver>(path, true, sync_full);
     case Mode::Sluice:
     case Mode::SluiceSubmit:
-      return std::make_unique<SluiceDriver>(path, sync_full, 0);
+      return std::make_unique<SluiceDriver>(path, sync_full, SluiceDriver::Variant{});
     case Mode::SluiceCheckpointInCommit:
       // SQLite's default wal_autocheckpoint (sqlite.org/pragma.html#pragma_wal_autocheckpoint).
-      return std::make_unique<SluiceDriver>(path, sync_full, 1000);
+      return std::make_unique<SluiceDriver>(
+          path, sync_full, SluiceDriver::Variant{.commit_autocheckpoint_pages = 1000});
+    case Mode::TunedNoMmap:
+      return std::make_unique<ConnectionDriver>(path, true, sync_full, false);
+    case Mode::SluiceStale:
+      return std::make_unique<SluiceDriver>(path, sync_full,
+                                            SluiceDriver::Variant{.max_staleness_ms = kStaleMs});
+    case Mode::SluiceHandoff:
+      return std::make_unique<SluiceDriver>(path, sync_full,
+                                            SluiceDriver::Variant{.caller_commits = false});
   }
   return nullptr;
 }

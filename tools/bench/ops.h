@@ -1,5 +1,5 @@
 // The operations `sluice bench` runs, one statement each: the blog workload's four reads and
-// five writes (shared/workloads/blog.md) and the ingest workload's two writes and two
+// five writes (docs/workloads/blog.md) and the ingest workload's two writes and two
 // recent-window reads (bench/ingest_workload.h).
 #pragma once
 

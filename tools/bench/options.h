@@ -14,7 +14,19 @@ namespace sluice::bench {
 // sluice-ckpt-in-commit: Sluice with SQLite's autocheckpoint (1000 pages, its default) inside
 // the COMMIT that crosses it, as plain SQLite does: the baseline for checkpoints off the commit
 // path.
-enum class Mode { Vanilla, Tuned, Sluice, SluiceSubmit, SluiceCheckpointInCommit };
+// tuned-nommap: tuned with mmap_size 0 (Sluice's default), to tell what mmap is worth.
+// sluice-stale: Sluice with bounded-staleness reads (Config::max_staleness_ms = kStaleMs).
+// sluice-handoff: Sluice with every write handed to the writer thread (caller_commits off).
+enum class Mode {
+  Vanilla,
+  Tuned,
+  Sluice,
+  SluiceSubmit,
+  SluiceCheckpointInCommit,
+  TunedNoMmap,
+  SluiceStale,
+  SluiceHandoff
+};
 // The blog workload's two phases, and the ingest workload's single one.
 enum class Phase { Write, Mixed, Ingest };
 
@@ -23,6 +35,8 @@ const char* to_string(Phase p);
 
 // The quick default of --scale: 1% of the article's operation counts.
 inline constexpr double kDefaultScale = 0.01;
+// The staleness bound of sluice-stale (ms): rqlite's freshness reads are typically a few ms.
+inline constexpr int kStaleMs = 5;
 
 struct Options {
   std::string workload = "blog";  // blog | ingest
@@ -34,6 +48,7 @@ struct Options {
   double scale = kDefaultScale;  // fraction of the article's operation counts
   IngestOptions ingest;          // --rate, --burst, --seconds, --readers
   std::uint64_t seed = 20250101;
+  int reps = 1;  // runs of each point; the table shows the median run and the spread
   std::string dir = "data/bench";
   std::string json_path;    // empty = no JSON
   std::string report_path;  // empty = no HTML report

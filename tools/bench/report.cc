@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace sluice::bench {
 namespace {
@@ -70,25 +71,54 @@ std::string progress_line(const PointResult& r, int done, int total) {
                      r.write.p99_ms, errors_text(r), r.seconds);
 }
 
+double mixed_ceiling(const std::vector<PointResult>& results, int cores) {
+  for (const auto& r : results) {
+    if (r.phase == Phase::Mixed && r.mode == Mode::Tuned && r.workers == 1 && r.processes == 1) {
+      return cores * r.ops_per_s();
+    }
+  }
+  return -1;
+}
+
 void print_table(std::FILE* out, Phase phase, const std::vector<PointResult>& results) {
+  int reps = 1;
+  for (const auto& r : results) reps = std::max(reps, r.reps);
   fmt::print(out,
              "\n{} phase — rates count successful operations; latency columns are "
-             "p50/p99/p999/max in ms over every operation, failed ones too\n",
-             to_string(phase));
+             "p50/p99/p999/max in ms over every operation, failed ones too{}\n",
+             to_string(phase),
+             reps > 1 ? fmt::format("; each row is the median of {} runs by ops/s, spread = "
+                                    "lowest-highest ops/s of the {}",
+                                    reps, reps)
+                      : "");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const double ceiling = phase == Phase::Mixed ? mixed_ceiling(results, cores) : -1;
   const std::size_t w = mode_width(results);
-  fmt::print(out, "{:<{}} {:>9} {:>10} {:>9} {:>10} {:>26} {:>26} {:>9}  {}\n", "mode", w,
-             "workers", "ops/s", "reads/s", "writes/s", "read latency (ms)", "write latency (ms)",
-             "vs tuned", "errors");
+  fmt::print(out, "{:<{}} {:>9} {:>10} {:>13} {:>9} {:>10} {:>26} {:>26} {:>9} {:>8}  {}\n", "mode",
+             w, "workers", "ops/s", "spread", "reads/s", "writes/s", "read latency (ms)",
+             "write latency (ms)", "vs tuned", "ceiling", "errors");
   for (const auto& r : results) {
     if (r.phase != phase) continue;
     double ratio = ratio_to_tuned(r, results);
     // "16x4": 16 processes of 4 worker threads each.
     std::string shape =
         r.processes > 1 ? fmt::format("{}x{}", r.processes, r.workers) : std::to_string(r.workers);
-    fmt::print(out, "{:<{}} {:>9} {:>10.0f} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9}  {}\n",
-               to_string(r.mode), w, shape, r.ops_per_s(), r.reads_per_s(), r.writes_per_s(),
-               lat(r.read), lat(r.write), ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio),
-               errors_text(r));
+    const std::string spread =
+        r.reps > 1 ? fmt::format("{:.0f}-{:.0f}", r.ops_per_s_min, r.ops_per_s_max) : "-";
+    fmt::print(
+        out, "{:<{}} {:>9} {:>10.0f} {:>13} {:>9.0f} {:>10.0f} {:>26} {:>26} {:>9} {:>8}  {}\n",
+        to_string(r.mode), w, shape, r.ops_per_s(), spread, r.reads_per_s(), r.writes_per_s(),
+        lat(r.read), lat(r.write), ratio < 0 ? "-" : fmt::format("{:.2f}x", ratio),
+        ceiling > 0 ? fmt::format("{:.0f}%", 100 * r.ops_per_s() / ceiling) : "-", errors_text(r));
+  }
+  if (ceiling > 0) {
+    fmt::print(out,
+               "ceiling: {} cores x tuned's 1-worker rate (one connection whose page cache no "
+               "other connection's commit empties) = {:.0f} ops/s; the ceiling column is each "
+               "row's share of it\n",
+               cores, ceiling);
+  } else if (phase == Phase::Mixed) {
+    fmt::print(out, "(run tuned at 1 worker to see the ceiling: cores x its rate)\n");
   }
 }
 
@@ -153,6 +183,11 @@ nlohmann::json point_json(const PointResult& r, double ratio) {
                       {"wal_max_bytes", r.wal_max_bytes()},
                       {"wal_series", r.wal_series}};
   if (ratio >= 0) j["ratio_to_tuned"] = ratio;
+  if (r.reps > 1) {
+    j["reps"] = r.reps;
+    j["ops_per_s_min"] = r.ops_per_s_min;
+    j["ops_per_s_max"] = r.ops_per_s_max;
+  }
   if (!r.per_process.empty()) {
     j["per_process"] = nlohmann::json::array();
     for (const auto& p : r.per_process) {

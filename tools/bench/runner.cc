@@ -44,6 +44,35 @@ void append(std::vector<std::uint32_t>& to, const std::vector<std::uint32_t>& fr
 
 }  // namespace
 
+std::vector<PointResult> median_runs(std::vector<PointResult> runs) {
+  auto same_point = [](const PointResult& a, const PointResult& b) {
+    return a.phase == b.phase && a.mode == b.mode && a.workers == b.workers &&
+           a.processes == b.processes && a.rate == b.rate;
+  };
+  std::vector<PointResult> out;
+  std::vector<bool> taken(runs.size(), false);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (taken[i]) continue;
+    std::vector<PointResult*> group;
+    for (std::size_t j = i; j < runs.size(); ++j) {
+      if (!taken[j] && same_point(runs[i], runs[j])) {
+        taken[j] = true;
+        group.push_back(&runs[j]);
+      }
+    }
+    std::sort(group.begin(), group.end(), [](const PointResult* a, const PointResult* b) {
+      return a->ops_per_s() < b->ops_per_s();
+    });
+    const double lo = group.front()->ops_per_s(), hi = group.back()->ops_per_s();
+    PointResult median = std::move(*group[group.size() / 2]);
+    median.reps = static_cast<int>(group.size());
+    median.ops_per_s_min = lo;
+    median.ops_per_s_max = hi;
+    out.push_back(std::move(median));
+  }
+  return out;
+}
+
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }

@@ -67,6 +67,11 @@ struct PointResult {
   double rate = 0;  // requests per second
   int burst = 0;    // requests arriving together
   int readers = 0;  // reader threads running recent-window aggregates
+  // With --reps N: this is the median run (by ops/s) of N, and these the lowest and highest
+  // ops/s of the N.
+  int reps = 1;
+  double ops_per_s_min = 0;
+  double ops_per_s_max = 0;
 
   std::int64_t attempted() const { return ops + error_count(); }
   double ops_per_s() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
@@ -78,6 +83,11 @@ struct PointResult {
   // < 0 with fewer than two processes.
   double fairness() const;
 };
+
+// Groups runs of the same point (phase, mode, workers, processes, rate) and returns, per point in
+// first-run order, its median run by ops/s (the upper one of two middles) with reps and the
+// spread set.
+std::vector<PointResult> median_runs(std::vector<PointResult> runs);
 
 // Merges the samples of every process of a point into `r` (counts, rates, exact percentiles;
 // seconds from the earliest start to the latest end). Consumes the samples.

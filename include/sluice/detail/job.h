@@ -43,6 +43,10 @@ struct Job {
 // Blocks until job.done (spinning briefly, then sleeping in the kernel until the writer's bulk
 // wake-up). Never throws.
 void wait(Job& job) noexcept;
+// Records, for the calling thread, that one of its writes was acknowledged: a pooled read that
+// follows on this thread never reuses a snapshot older than that write (read-your-writes with
+// ReadOptions::max_staleness). Called by Database::write/execute and Pending::get.
+void note_write_acked() noexcept;
 // As wait(), for at most `timeout`; true when done.
 bool wait_for(Job& job, std::chrono::nanoseconds timeout) noexcept;
 
