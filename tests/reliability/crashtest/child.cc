@@ -17,6 +17,7 @@
 #include "crashtest/log.h"
 #include "engine/crash_points.h"
 #include "sluice/sluice.h"
+#include "support/ack_barrier.h"
 #include "support/fault_vfs.h"
 #include "support/oracle.h"
 
@@ -32,17 +33,8 @@ constexpr const char* kFiller =
 constexpr int kHeavyEvery = 10;   // thread 0's every 10th write is heavy
 constexpr int kMaxSeconds = 900;  // a child nobody killed stops by itself
 
-// Acks this process's callers have logged.
-std::atomic<std::uint64_t> g_acks_logged{0};
-
-// The ack barrier: waits until `published` acks are logged (2 s at most, so a kill still comes).
-void wait_for_acks(std::uint64_t published) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (g_acks_logged.load() < published && std::chrono::steady_clock::now() < until) {
-    std::this_thread::yield();
-  }
-  if (g_acks_logged.load() < published) std::fprintf(stderr, "ack barrier timed out\n");
-}
+using testing::acks_logged;
+using testing::wait_for_acks;
 void wait_before_kill() { wait_for_acks(engine::acks_published()); }
 
 Synchronous parse_mode(const std::string& m) {
@@ -91,7 +83,7 @@ int run_child(const Options& o) {
             }
           });
           log.ack(t, seq);
-          g_acks_logged.fetch_add(1);
+          acks_logged().fetch_add(1);
           if (!first_ack.exchange(true)) {
             log.first_ack(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
