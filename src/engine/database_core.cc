@@ -90,7 +90,7 @@ void DatabaseCore::check_caller() const {
   }
 }
 
-void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
+void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms, bool lead) {
   check_caller();
   const bool admitted =
       config_.enqueue_timeout_ms > 0
@@ -119,7 +119,15 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
   job.deadline_ns = now + ms * 1'000'000;
   job.completion = &completion_;
   job.error = nullptr;
-  queue_.push(&job);
+  if (!lead || !writer_->callers_lead()) {
+    queue_.push(&job);
+    return;
+  }
+  // Inside enter()/leave() the writer thread does not end, so writer_ outlives our lead().
+  queue_.enter();
+  queue_.push_quiet(&job);
+  writer_->lead(job);
+  queue_.leave();
 }
 
 Stats DatabaseCore::stats() const {

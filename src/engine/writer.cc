@@ -79,7 +79,8 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
       checkpointer_(checkpointer),
       lock_(lock),
       slot_(slot),
-      owner_(owner) {
+      owner_(owner),
+      callers_lead_(config.caller_commits && config.commit_delay_us == 0) {
   batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint
@@ -96,6 +97,7 @@ void Writer::start() {
 }
 
 void Writer::stop() noexcept {
+  queue_.set_draining();
   stopping_.store(true, std::memory_order_seq_cst);
   queue_.wake();
   if (thread_.joinable()) thread_.join();
@@ -161,21 +163,62 @@ void Writer::publish_counters() noexcept {
 }
 
 void Writer::run() noexcept {
-  tl_writer_owner = owner_;
   pthread_setname_np(pthread_self(), "sluice-writer");  // visible in top -H, perf, gdb
   for (;;) {
-    detail::Job* list = queue_.take_all();
-    if (list == nullptr) {
-      if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0) break;
-      // Spin for the next job only under light load: when callers sleep, they are many, and
-      // a spinning writer would take the core they need to submit their next jobs.
-      const bool light = completion_.sleepers() == 0 && !stopping_.load();
-      queue_.wait_for_work(kIdleWaitNs, light ? kWriterSpinNs : 0);
+    if (queue_.has_jobs()) {
+      if (!try_lead()) {
+        // A caller leads: it commits these jobs or kicks us when it steps down and some remain.
+        queue_.wait_for_kick(kIdleWaitNs);
+        continue;
+      }
+      drain(nullptr);
+      step_down();
       continue;
     }
+    if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0 &&
+        queue_.callers_inside() == 0 && !queue_.has_jobs()) {
+      break;
+    }
+    // Spin for the next job only under light load, and not while callers lead their own
+    // commits: when callers sleep, they are many, and a spinning writer would take the core
+    // they need to submit their next jobs.
+    const bool light = !callers_lead_ && completion_.sleepers() == 0 && !stopping_.load();
+    queue_.wait_for_work(kIdleWaitNs, light ? kWriterSpinNs : 0);
+  }
+  // The last caller to leave lead() may still be stepping down: take the flag once so that its
+  // hands are off the connection before the owner closes it.
+  while (leading_.exchange(true, std::memory_order_seq_cst)) queue_.wait_for_kick(1'000'000);
+}
+
+bool Writer::try_lead() noexcept {
+  if (leading_.exchange(true, std::memory_order_seq_cst)) return false;
+  outer_owner_ = tl_writer_owner;
+  tl_writer_owner = owner_;
+  return true;
+}
+
+void Writer::step_down() noexcept {
+  tl_writer_owner = outer_owner_;
+  // Pairs with a pusher's push then try_lead (all seq_cst): either it became leader, or we see
+  // its job here.
+  leading_.store(false, std::memory_order_seq_cst);
+  if (queue_.has_jobs()) queue_.wake();
+}
+
+void Writer::drain(const detail::Job* own) {
+  while (own == nullptr || own->done.load(std::memory_order_acquire) == 0) {
+    detail::Job* list = queue_.take_all();
+    if (list == nullptr) return;
     process(list);
   }
-  tl_writer_owner = nullptr;
+}
+
+void Writer::lead(detail::Job& own) noexcept {
+  while (own.done.load(std::memory_order_acquire) == 0) {
+    if (!try_lead()) return;  // the running leader sees our job
+    drain(&own);
+    step_down();
+  }
 }
 
 void Writer::process(detail::Job* list) {
