@@ -17,6 +17,7 @@
 #include "crashtest/log.h"
 #include "engine/crash_points.h"
 #include "sluice/sluice.h"
+#include "support/ack_barrier.h"
 #include "support/fault_vfs.h"
 #include "support/oracle.h"
 
@@ -32,18 +33,7 @@ constexpr const char* kFiller =
 constexpr int kHeavyEvery = 10;   // thread 0's every 10th write is heavy
 constexpr int kMaxSeconds = 900;  // a child nobody killed stops by itself
 
-// Acks this process's callers have logged.
-std::atomic<std::uint64_t> g_acks_logged{0};
-
-// The ack barrier: waits until `published` acks are logged (2 s at most, so a kill still comes).
-void wait_for_acks(std::uint64_t published) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (g_acks_logged.load() < published && std::chrono::steady_clock::now() < until) {
-    std::this_thread::yield();
-  }
-  if (g_acks_logged.load() < published) std::fprintf(stderr, "ack barrier timed out\n");
-}
-void wait_before_kill() { wait_for_acks(engine::acks_published()); }
+void wait_before_kill() { testing::wait_for_acks(engine::acks_published()); }
 
 Synchronous parse_mode(const std::string& m) {
   if (m == "off") return Synchronous::Off;
@@ -57,7 +47,7 @@ Synchronous parse_mode(const std::string& m) {
 int run_child(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   testing::FaultVfs::install();  // pass-through unless mid-checkpoint is armed
-  engine::set_ack_barrier(&wait_for_acks);
+  engine::set_ack_barrier(&testing::wait_for_acks);
   testing::FaultVfs::set_before_crash(&wait_before_kill);
   if (o.sabotage == "ack-before-commit") engine::set_sabotage(engine::Sabotage::AckBeforeCommit);
   if (o.kill_point == "mid-checkpoint") {
@@ -83,15 +73,18 @@ int run_child(const Options& o) {
           const auto payload = testing::row_payload(writer, seq, 20 + rng() % 200);
           const bool heavy = t == 0 && seq % kHeavyEvery == 0;
           log.intend(t, writer, seq);
-          db.write([&](Transaction& tx) {
-            tx.exec(testing::kInsertRow, writer, seq, payload);
-            if (heavy) {
-              tx.exec(kFillerDelete, writer);
-              tx.exec(kFiller, writer);
-            }
-          });
+          {
+            testing::InWrite writing;
+            db.write([&](Transaction& tx) {
+              tx.exec(testing::kInsertRow, writer, seq, payload);
+              if (heavy) {
+                tx.exec(kFillerDelete, writer);
+                tx.exec(kFiller, writer);
+              }
+            });
+          }
           log.ack(t, seq);
-          g_acks_logged.fetch_add(1);
+          testing::logged();
           if (!first_ack.exchange(true)) {
             log.first_ack(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
