@@ -134,6 +134,7 @@ Stats DatabaseCore::stats() const {
   std::shared_lock lifetime(lifetime_mu_);  // close() frees the parts read below
   Stats s = metrics_.snapshot();
   s.queue_depth = queue_.depth();
+  s.enqueue_waiters = queue_.space_waiters();
   s.readers_total = readers_ ? readers_->size() : 0;
   s.writes_refused = writer_ && writer_->poisoned();
   s.checkpointer_active = checkpointer_ && checkpointer_->active();

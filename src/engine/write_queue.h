@@ -63,6 +63,10 @@ class WriteQueue {
   void wait_for_kick(std::int64_t timeout_ns) noexcept;
 
   std::uint64_t depth() const noexcept { return depth_.load(std::memory_order_seq_cst); }
+  // Producers inside reserve_within() waiting for space now (Stats::enqueue_waiters).
+  std::uint32_t space_waiters() const noexcept {
+    return space_waiters_.load(std::memory_order_relaxed);
+  }
 
  private:
   enum : std::uint32_t { kRunning = 0, kSleeping = 1 };
