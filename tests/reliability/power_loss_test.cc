@@ -94,8 +94,6 @@ struct Totals {
   }
 };
 
-using testing::acks_logged;
-using testing::wait_for_acks;
 // In the child: the side file, and where to copy it at the outage.
 std::string g_side_file, g_side_capture;
 
@@ -112,7 +110,7 @@ void capture_side_file() {
 }
 
 void wait_before_outage() {
-  wait_for_acks(engine::acks_published());
+  testing::wait_for_acks(engine::acks_published());
   capture_side_file();
 }
 
@@ -122,7 +120,7 @@ void wait_before_outage() {
                             bool fresh, Shared& shared) {
   g_side_file = path + "-sluice";
   g_side_capture = path + ".side-at-outage";
-  engine::set_ack_barrier(&wait_for_acks);
+  engine::set_ack_barrier(&testing::wait_for_acks);
   FaultVfs::set_before_crash(&wait_before_outage);
   if (c.sabotage == Sabotage::AckBeforeCommit) {
     engine::set_sabotage(engine::Sabotage::AckBeforeCommit);
@@ -137,7 +135,7 @@ void wait_before_outage() {
     Database db = Database::open(path, cfg);
     if (fresh) {  // the database is born on the failing disk
       db.execute(testing::kRowsSchema);
-      acks_logged().fetch_add(1);  // an ack like any other, for the ack barrier
+      testing::logged();  // an ack like any other, for the ack barrier
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
@@ -147,9 +145,13 @@ void wait_before_outage() {
           shared.intended[t].store(seq);
           // 50..3000-byte payloads: some rows share a page, some spill to overflow pages.
           const auto size = static_cast<std::size_t>(50 + rng() % 2950);
-          db.execute(testing::kInsertRow, std::int64_t{t}, seq, testing::row_payload(t, seq, size));
+          {
+            testing::InWrite writing;
+            db.execute(testing::kInsertRow, std::int64_t{t}, seq,
+                       testing::row_payload(t, seq, size));
+          }
           shared.acked[t].store(seq);
-          acks_logged().fetch_add(1);
+          testing::logged();
           if (t == 0 && seq % 20 == 0) db.checkpoint(CheckpointMode::Truncate);
         }
       });

@@ -33,9 +33,7 @@ constexpr const char* kFiller =
 constexpr int kHeavyEvery = 10;   // thread 0's every 10th write is heavy
 constexpr int kMaxSeconds = 900;  // a child nobody killed stops by itself
 
-using testing::acks_logged;
-using testing::wait_for_acks;
-void wait_before_kill() { wait_for_acks(engine::acks_published()); }
+void wait_before_kill() { testing::wait_for_acks(engine::acks_published()); }
 
 Synchronous parse_mode(const std::string& m) {
   if (m == "off") return Synchronous::Off;
@@ -49,7 +47,7 @@ Synchronous parse_mode(const std::string& m) {
 int run_child(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   testing::FaultVfs::install();  // pass-through unless mid-checkpoint is armed
-  engine::set_ack_barrier(&wait_for_acks);
+  engine::set_ack_barrier(&testing::wait_for_acks);
   testing::FaultVfs::set_before_crash(&wait_before_kill);
   if (o.sabotage == "ack-before-commit") engine::set_sabotage(engine::Sabotage::AckBeforeCommit);
   if (o.kill_point == "mid-checkpoint") {
@@ -75,15 +73,18 @@ int run_child(const Options& o) {
           const auto payload = testing::row_payload(writer, seq, 20 + rng() % 200);
           const bool heavy = t == 0 && seq % kHeavyEvery == 0;
           log.intend(t, writer, seq);
-          db.write([&](Transaction& tx) {
-            tx.exec(testing::kInsertRow, writer, seq, payload);
-            if (heavy) {
-              tx.exec(kFillerDelete, writer);
-              tx.exec(kFiller, writer);
-            }
-          });
+          {
+            testing::InWrite writing;
+            db.write([&](Transaction& tx) {
+              tx.exec(testing::kInsertRow, writer, seq, payload);
+              if (heavy) {
+                tx.exec(kFillerDelete, writer);
+                tx.exec(kFiller, writer);
+              }
+            });
+          }
           log.ack(t, seq);
-          acks_logged().fetch_add(1);
+          testing::logged();
           if (!first_ack.exchange(true)) {
             log.first_ack(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - start)
