@@ -176,8 +176,8 @@ void Api::submit_write(std::shared_ptr<Call> call) {
   const bool transaction = call->params.has("transaction");
   Pending<void> pending;
   try {
-    pending = db_.submit([call, transaction](Transaction& tx) {
-      call->results = run_write_request(tx.connection().native_handle(), call->statements,
+    pending = db_.submit([this, call, transaction](Transaction& tx) {
+      call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
                                         transaction, RunLimits{});
     });
   } catch (...) {
@@ -203,8 +203,8 @@ void Api::queued_write(std::shared_ptr<Call> call) {
   Pending<void> pending;
   try {
     pending = db_.submit(
-        [call, transaction](Transaction& tx) {
-          run_write_request(tx.connection().native_handle(), call->statements, transaction,
+        [this, call, transaction](Transaction& tx) {
+          run_write_request(tx.connection().native_handle(), guard_, call->statements, transaction,
                             RunLimits{});
         },
         write_options);
@@ -284,9 +284,7 @@ bool Api::run_read(Call& call, bool route_writes) {
   try {
     db_.read([&](Connection& conn) {
       if (!conn.read_only()) throw Error(ErrorCode::Internal, "read on a writable connection");
-      sqlite3* handle = conn.native_handle();
-      read_guard_.install(handle);
-      SqlRunner runner(handle, SqlRunner::Path::Read, limits);
+      SqlRunner runner(conn.native_handle(), guard_, SqlRunner::Path::Read, limits);
       if (route_writes) {
         for (const SqlStatement& s : call.statements) {
           if (!runner.prepares_as_read(s)) {

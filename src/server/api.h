@@ -68,7 +68,7 @@ class Api {
   HttpMetrics& metrics_;
   const std::string listen_addr_;
   const std::chrono::system_clock::time_point started_;
-  ReadGuard read_guard_;
+  SqlGuard guard_;
   // Queued writes: the next sequence number to hand out (starts at the Unix time in ns, as
   // rqlite's do, so numbers grow across restarts) and the highest one committed.
   std::atomic<std::int64_t> next_sequence_;

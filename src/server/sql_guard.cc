@@ -2,14 +2,13 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cctype>
 #include <cstring>
 
 namespace sluice::server {
 namespace {
 
-thread_local ReadGuard::Scope* tl_scope = nullptr;
+thread_local SqlGuard::Scope* tl_scope = nullptr;
 
 // Skips whitespace and SQL comments.
 std::string_view skip_space(std::string_view s) {
@@ -35,10 +34,6 @@ std::string take_word(std::string_view& s) {
     s.remove_prefix(1);
   }
   return word;
-}
-
-bool one_of(std::string_view word, std::initializer_list<std::string_view> list) {
-  return std::find(list.begin(), list.end(), word) != list.end();
 }
 
 bool iequal(const char* a, std::string_view b) {
@@ -67,9 +62,44 @@ bool acting_pragma(const char* name) {
   return false;
 }
 
-int authorize(void*, int action, const char* a1, const char* a2, const char*, const char*) {
-  ReadGuard::Scope* scope = tl_scope;
-  if (scope == nullptr) return SQLITE_OK;  // the engine's own statements
+constexpr const char* kTransactionControl =
+    "BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE are refused: each request runs inside "
+    "Sluice's group-commit transaction (use ?transaction to make a request atomic)";
+
+bool breaking_pragma(const char* name, const char* argument) {
+  if (iequal(name, "wal_checkpoint")) return true;
+  if (argument == nullptr) return false;
+  for (std::string_view p : {"journal_mode", "synchronous", "wal_autocheckpoint", "query_only",
+                             "locking_mode", "writable_schema"}) {
+    if (iequal(name, p)) return true;
+  }
+  return false;
+}
+
+int authorize_write(SqlGuard::Scope& scope, int action, const char* a1, const char* a2) {
+  switch (action) {
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      scope.record(kTransactionControl);
+      return SQLITE_DENY;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      scope.record("ATTACH and DETACH are refused: the server serves one database file");
+      return SQLITE_DENY;
+    case SQLITE_FUNCTION:
+      if (!iequal(a2, "load_extension")) return SQLITE_OK;
+      scope.record("load_extension() is refused");
+      return SQLITE_DENY;
+    case SQLITE_PRAGMA:
+      if (!breaking_pragma(a1, a2)) return SQLITE_OK;
+      scope.record("disallowed pragma");
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+int authorize_read(SqlGuard::Scope& scope, int action, const char* a1, const char* a2) {
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
@@ -77,39 +107,41 @@ int authorize(void*, int action, const char* a1, const char* a2, const char*, co
       return SQLITE_OK;
     case SQLITE_FUNCTION:
       if (!iequal(a2, "load_extension")) return SQLITE_OK;
-      scope->record("load_extension() is refused");
+      scope.record("load_extension() is refused");
       return SQLITE_DENY;
     case SQLITE_PRAGMA:
       if ((a2 == nullptr && !acting_pragma(a1)) ||
           (a2 != nullptr && read_only_pragma_with_argument(a1))) {
         return SQLITE_OK;
       }
-      scope->record(std::string("PRAGMA ") + (a1 ? a1 : "") + (a2 ? " with an argument" : "") +
-                    " is refused on the read path");
+      scope.record(std::string("PRAGMA ") + (a1 ? a1 : "") + (a2 ? " with an argument" : "") +
+                   " is refused on the read path");
       return SQLITE_DENY;
     case SQLITE_ATTACH:
-      scope->record("ATTACH is refused on the read path");
+      scope.record("ATTACH is refused on the read path");
       return SQLITE_DENY;
     case SQLITE_DETACH:
-      scope->record("DETACH is refused on the read path");
+      scope.record("DETACH is refused on the read path");
       return SQLITE_DENY;
     case SQLITE_TRANSACTION:
     case SQLITE_SAVEPOINT:
-      scope->record("transaction control is refused on the read path");
+      scope.record("transaction control is refused on the read path");
       return SQLITE_DENY;
     default:
       // rqlite's message for any write through /db/query (db.ErrQueryWrite).
-      scope->record("attempt to change database via query operation");
+      scope.record("attempt to change database via query operation");
       return SQLITE_DENY;
   }
 }
 
-}  // namespace
-
-bool is_transaction_control(std::string_view sql) {
-  std::string_view s = skip_space(sql);
-  return one_of(take_word(s), {"begin", "commit", "end", "rollback", "savepoint", "release"});
+int authorize(void*, int action, const char* a1, const char* a2, const char*, const char*) {
+  SqlGuard::Scope* scope = tl_scope;
+  if (scope == nullptr) return SQLITE_OK;  // the engine's own statements
+  return scope->policy() == SqlGuard::Policy::Read ? authorize_read(*scope, action, a1, a2)
+                                                   : authorize_write(*scope, action, a1, a2);
 }
+
+}  // namespace
 
 bool is_refused_pragma(std::string_view sql) {
   std::string_view s = skip_space(sql);
@@ -122,18 +154,16 @@ bool is_refused_pragma(std::string_view sql) {
     name = take_word(s);
     s = skip_space(s);
   }
-  if (name == "wal_checkpoint") return true;
   const bool assigns = !s.empty() && (s[0] == '=' || s[0] == '(');
-  return assigns && one_of(name, {"journal_mode", "synchronous", "wal_autocheckpoint", "query_only",
-                                  "locking_mode", "writable_schema"});
+  return breaking_pragma(name.c_str(), assigns ? "" : nullptr);
 }
 
-void ReadGuard::install(sqlite3* db) {
+void SqlGuard::install(sqlite3* db) {
   std::lock_guard lock(mutex_);
   if (installed_.insert(db).second) sqlite3_set_authorizer(db, &authorize, nullptr);
 }
 
-ReadGuard::Scope::Scope() : previous_(tl_scope) { tl_scope = this; }
-ReadGuard::Scope::~Scope() { tl_scope = previous_; }
+SqlGuard::Scope::Scope(Policy policy) : policy_(policy), previous_(tl_scope) { tl_scope = this; }
+SqlGuard::Scope::~Scope() { tl_scope = previous_; }
 
 }  // namespace sluice::server

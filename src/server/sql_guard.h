@@ -9,12 +9,14 @@
 // sqlite3_stmt_readonly() alone is not enough: it calls ATTACH, DETACH and some PRAGMAs
 // read-only.
 //
-// The write path (/db/execute) runs user SQL inside Sluice's group-commit transaction, so it
-// refuses what would break that transaction or the engine's settings: BEGIN, COMMIT, END,
-// ROLLBACK, SAVEPOINT, RELEASE, and the pragmas rqlite refuses (journal_mode=, synchronous=,
+// The write path (/db/execute) runs user SQL inside Sluice's group-commit transaction, so the
+// same authorizer refuses there what would break that transaction, the engine's settings or
+// the file set: BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, ATTACH, DETACH (SQLite
+// allows ATTACH inside a transaction, and the writer would keep the attachment),
+// load_extension(), and the pragmas rqlite refuses (journal_mode=, synchronous=,
 // wal_autocheckpoint=, query_only=, wal_checkpoint) plus locking_mode= and writable_schema=.
 //
-// Thread-safety: ReadGuard::install is safe from any thread; a ReadScope is per thread.
+// Thread-safety: SqlGuard::install is safe from any thread; a Scope belongs to its thread.
 #pragma once
 
 #include <mutex>
@@ -26,35 +28,42 @@ struct sqlite3;
 
 namespace sluice::server {
 
-// True for a PRAGMA the writer refuses (see above). `sql` is one statement's text; leading
-// whitespace and comments are skipped, keywords match in any case.
+// True for a PRAGMA rqlite refuses as a whole request ({"results":[],"error":"disallowed
+// pragma"}): journal_mode=, synchronous=, wal_autocheckpoint=, query_only=, locking_mode=,
+// writable_schema= and wal_checkpoint in any form. `sql` is the start of a statement string;
+// leading whitespace and comments are skipped, keywords match in any case.
 bool is_refused_pragma(std::string_view sql);
-// True for BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT and RELEASE.
-bool is_transaction_control(std::string_view sql);
 
-// The read-only authorizer, installed once on each pooled read connection and active only on
-// the thread inside a ReadScope (so the engine's own statements on that connection are never
-// affected). Installing once matters: sqlite3_set_authorizer() expires every prepared statement
-// of the connection.
-class ReadGuard {
+// The authorizer, installed once on each connection the server runs user SQL on and active
+// only while a Scope is alive on the calling thread — so the engine's own statements on the
+// same connection are never checked. Installing once matters: sqlite3_set_authorizer()
+// expires every prepared statement of the connection. It must be in force at prepare time:
+// some PRAGMAs (query_only, foreign_keys, ...) take effect while being prepared, before any
+// check of the statement's text or of sqlite3_stmt_readonly() could run.
+class SqlGuard {
  public:
-  // Installs the authorizer on `db` the first time this guard sees it. The pool's connections
-  // live as long as their Database, which outlives the server that owns this guard, so a handle
-  // seen once stays installed.
+  enum class Policy { Read, Write };
+
+  // Installs the authorizer on `db` the first time this guard sees it. The server's
+  // connections (the writer's, the pool's) live as long as their Database, which outlives the
+  // guard's owner, so a handle seen once stays installed.
   void install(sqlite3* db);
 
-  // While alive, statements prepared on this thread are checked. denied() says why the last
-  // refusal happened ("" when none).
+  // While alive, statements prepared on this thread are checked against `policy`. denied()
+  // says why the last refusal happened ("" when none): the prepare fails with SQLite's
+  // "not authorized" and this is the message to show instead.
   class Scope {
    public:
-    Scope();
+    explicit Scope(Policy policy);
     ~Scope();
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
+    Policy policy() const noexcept { return policy_; }
     const std::string& denied() const noexcept { return denied_; }
     void record(std::string reason) { denied_ = std::move(reason); }
 
    private:
+    Policy policy_;
     Scope* previous_;
     std::string denied_;
   };

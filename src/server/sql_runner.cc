@@ -112,10 +112,10 @@ Value column_value(sqlite3_stmt* stmt, int i, std::size_t& bytes) {
 
 }  // namespace
 
-SqlRunner::SqlRunner(sqlite3* db, Path path, const RunLimits& limits)
+SqlRunner::SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits)
     : db_(db), path_(path), limits_(limits) {
+  guard.install(db_);
   if (path_ == Path::Read) {
-    scope_.emplace();
     if (limits_.deadline != Clock::time_point::max()) {
       sqlite3_progress_handler(db_, 1000, &progress, &limits_.deadline);
     }
@@ -128,14 +128,28 @@ SqlRunner::~SqlRunner() {
 
 bool SqlRunner::transaction_lost() const { return sqlite3_get_autocommit(db_) != 0; }
 
+int SqlRunner::prepare(const char*& tail, const char* end, sqlite3_stmt** stmt,
+                       std::string* error) {
+  SqlGuard::Scope scope(path_ == Path::Read ? SqlGuard::Policy::Read : SqlGuard::Policy::Write);
+  const int rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), stmt, &tail);
+  if (rc != SQLITE_OK && error != nullptr) {
+    // A refusal by the guard can surface as SQLITE_AUTH or as SQLITE_ERROR ("not authorized
+    // to use function"); the guard's reason is the clearer message.
+    *error = scope.denied().empty() ? sqlite3_errmsg(db_) : scope.denied();
+  }
+  if (rc != SQLITE_OK && error == nullptr && !scope.denied().empty()) return SQLITE_AUTH;
+  return rc;
+}
+
 bool SqlRunner::prepares_as_read(const SqlStatement& s) {
   const char* tail = s.sql.data();
   const char* end = tail + s.sql.size();
   while (tail < end) {
     sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), &raw, &tail);
+    const int rc = prepare(tail, end, &raw, nullptr);
     StmtPtr stmt(raw);
-    if (rc != SQLITE_OK) return rc != SQLITE_AUTH;  // a syntax error is reported by run()
+    if (rc == SQLITE_AUTH) return false;
+    if (rc != SQLITE_OK) return true;  // a syntax error is reported by run()
   }
   return true;
 }
@@ -148,34 +162,15 @@ StatementResult SqlRunner::run(const SqlStatement& s) {
   const char* end = tail + s.sql.size();
   while (tail < end) {
     sqlite3_stmt* raw = nullptr;
-    const char* next = nullptr;
-    if (scope_) scope_->record("");
-    int rc = sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), &raw, &next);
+    std::string error;
+    int rc = prepare(tail, end, &raw, &error);
     StmtPtr stmt(raw);
     if (rc != SQLITE_OK) {
       r = StatementResult{};
-      r.error = (rc == SQLITE_AUTH && scope_ && !scope_->denied().empty()) ? scope_->denied()
-                                                                           : sqlite3_errmsg(db_);
+      r.error = std::move(error);
       break;
     }
-    tail = next;
     if (!stmt) continue;  // only whitespace or a comment
-    if (path_ == Path::Write) {
-      const std::string_view text = sqlite3_sql(stmt.get());
-      if (is_transaction_control(text)) {
-        r = StatementResult{};
-        r.error =
-            "BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE are refused: each request runs "
-            "inside Sluice's group-commit transaction (use ?transaction to make a request "
-            "atomic)";
-        break;
-      }
-      if (is_refused_pragma(text)) {
-        r = StatementResult{};
-        r.error = "disallowed pragma";
-        break;
-      }
-    }
     bind_parameters(stmt.get(), s, next_positional);
     r = StatementResult{};
     const int ncol = sqlite3_column_count(stmt.get());
@@ -227,10 +222,10 @@ StatementResult SqlRunner::run(const SqlStatement& s) {
   return r;
 }
 
-std::vector<StatementResult> run_write_request(sqlite3* db,
+std::vector<StatementResult> run_write_request(sqlite3* db, SqlGuard& guard,
                                                const std::vector<SqlStatement>& statements,
                                                bool transaction, const RunLimits& limits) {
-  SqlRunner runner(db, SqlRunner::Path::Write, limits);
+  SqlRunner runner(db, guard, SqlRunner::Path::Write, limits);
   std::vector<StatementResult> results;
   results.reserve(statements.size());
   auto exec = [&](const char* sql) {

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "sluice/value.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace sluice::server {
 
@@ -52,8 +52,9 @@ class SqlRunner {
  public:
   enum class Path { Read, Write };
 
-  // Read path: `guard` must have been installed on `db`; statements are prepared under it.
-  SqlRunner(sqlite3* db, Path path, const RunLimits& limits);
+  // `guard` is installed on `db` here; user statements are prepared under its policy for
+  // `path`.
+  SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits);
   ~SqlRunner();
   SqlRunner(const SqlRunner&) = delete;
   SqlRunner& operator=(const SqlRunner&) = delete;
@@ -72,7 +73,8 @@ class SqlRunner {
   sqlite3* db_;
   Path path_;
   RunLimits limits_;
-  std::optional<ReadGuard::Scope> scope_;  // engaged on the read path
+  // Prepares the next statement of [tail, end) under the guard; on failure sets `error`.
+  int prepare(const char*& tail, const char* end, sqlite3_stmt** stmt, std::string* error);
 };
 
 // Runs a write request's statements inside a write job. `transaction`: one savepoint around all
@@ -80,7 +82,7 @@ class SqlRunner {
 // result), as rqlite's ?transaction does. Without it, each statement stands alone: a failing
 // one is undone by SQLite's statement journal and the others keep their effects.
 // Throws Error(Internal) when SQLite rolled back the whole transaction (see transaction_lost).
-std::vector<StatementResult> run_write_request(sqlite3* db,
+std::vector<StatementResult> run_write_request(sqlite3* db, SqlGuard& guard,
                                                const std::vector<SqlStatement>& statements,
                                                bool transaction, const RunLimits& limits);
 
