@@ -16,10 +16,6 @@ bool text_plain(const Request& req) {
   return type.substr(0, 10) == "text/plain";
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // A failed write job (or batch) as an HTTP answer. Nothing of it was committed, so a retry is
 // safe: 503 for the engine's refusals (rqlite-js retries those), 500 for the rest.
 Response write_failure(const std::exception_ptr& error) {
@@ -39,20 +35,6 @@ Response write_failure(const std::exception_ptr& error) {
   } catch (const std::exception& e) {
     return text_error(http::status::internal_server_error, e.what());
   }
-}
-
-// rqlite refuses these as a whole request, before anything runs (db/state.go BreakingPragmas).
-bool has_refused_pragma(const std::vector<SqlStatement>& statements) {
-  for (const SqlStatement& s : statements) {
-    if (is_refused_pragma(s.sql)) return true;
-  }
-  return false;
-}
-
-std::string results_json(const Call& call, const Envelope& envelope = {}) {
-  Envelope e = envelope;
-  e.seconds = seconds_since(call.start);
-  return render_results(call.results, call.render, e);
 }
 
 }  // namespace
@@ -109,6 +91,8 @@ void Api::handle(Request req, Reply reply) {
       {"/healthz", false, Endpoint::Healthz, true, false},
       {"/nodes", true, Endpoint::Nodes, true, false},
       {"/metrics", false, Endpoint::Metrics, true, false},
+      {"/db/backup", true, Endpoint::Backup, true, false},
+      {"/db/load", true, Endpoint::Load, false, true},
   };
   const Route* route = nullptr;
   for (const Route& r : kRoutes) {
@@ -149,6 +133,10 @@ void Api::handle(Request req, Reply reply) {
       return nodes(*call);
     case Endpoint::Metrics:
       return metrics(*call);
+    case Endpoint::Backup:
+      return backup(std::move(call));
+    case Endpoint::Load:
+      return load(std::move(call));
     case Endpoint::Other:
       break;
   }

@@ -4,6 +4,8 @@
 //                        concurrent requests share commits; 200 = committed (ack = commit)
 //   GET|POST /db/query   reads on the read-only pool, under the read guard (sql_guard.h)
 //   POST /db/request     all-read requests as /db/query, anything else as /db/execute
+//   GET /db/backup       a consistent snapshot of the database file (writes go on)
+//   POST /db/load        SQL text, run as one atomic write job
 //   GET /status /readyz /healthz /nodes /metrics
 //
 // Requests never block an event-loop thread: reads run on a small thread pool (one thread per
@@ -56,6 +58,8 @@ class Api {
   void readyz(Call& call);
   void nodes(Call& call);
   void metrics(Call& call);
+  void backup(std::shared_ptr<Call> call);
+  void load(std::shared_ptr<Call> call);
   // Submits call's statements as one write job and replies once it commits.
   void submit_write(std::shared_ptr<Call> call);
   void queued_write(std::shared_ptr<Call> call);

@@ -49,4 +49,19 @@ inline Response json_response(std::string body) {
   return make_response(http::status::ok, std::move(body), "application/json; charset=utf-8");
 }
 
+// rqlite refuses these as a whole request, before anything runs (db/state.go BreakingPragmas).
+inline bool has_refused_pragma(const std::vector<SqlStatement>& statements) {
+  for (const SqlStatement& s : statements) {
+    if (is_refused_pragma(s.sql)) return true;
+  }
+  return false;
+}
+
+// The call's results in rqlite's JSON, with the time since the call began.
+inline std::string results_json(const Call& call, const Envelope& envelope = {}) {
+  Envelope e = envelope;
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
+  return render_results(call.results, call.render, e);
+}
+
 }  // namespace sluice::server

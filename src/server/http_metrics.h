@@ -29,9 +29,11 @@ enum class Endpoint {
   Healthz,
   Nodes,
   Metrics,
+  Backup,
+  Load,
   Other,  // OPTIONS, unknown paths, refused connections' requests
 };
-inline constexpr std::size_t kEndpointCount = 9;
+inline constexpr std::size_t kEndpointCount = 11;
 
 // Server-wide counters and gauges (the names are in the .cc table).
 enum class Counter {
