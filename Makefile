@@ -20,7 +20,7 @@ BENCH_ARGS ?=
 APT_PACKAGES := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev \
                 chromium clang libclang-rt-14-dev \
-                libboost1.81-dev nghttp2-client
+                libboost1.81-dev libcrypt-dev nghttp2-client
 
 .PHONY: run test deps build tsan asan fuzz reliability install micro-bench format clean
 

@@ -49,6 +49,7 @@ Api::Api(Database& db, const ServerOptions& options, HttpMetrics& metrics, std::
           std::chrono::duration_cast<std::chrono::nanoseconds>(started_.time_since_epoch())
               .count()),
       reads_(static_cast<std::size_t>(db.config().pool_size)) {
+  if (!options_.auth_file.empty()) auth_.emplace(Auth::load(options_.auth_file));
   if (!db.config().separate_read_write) {
     throw Error(ErrorCode::InvalidArgument,
                 "sluice serve needs separate_read_write=true: /db/query must run on the "
@@ -58,10 +59,28 @@ Api::Api(Database& db, const ServerOptions& options, HttpMetrics& metrics, std::
 
 Api::~Api() { reads_.join(); }
 
-void Api::decorate(Response& res) {
+void Api::decorate(Response& res) const {
   res.set("X-RQLITE-VERSION", "sluice-" SLUICE_VERSION);
   res.set(http::field::access_control_allow_methods, "OPTIONS, GET, POST");
-  res.set(http::field::access_control_allow_headers, "Content-Type");
+  if (auth_) {
+    res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
+    res.set(http::field::access_control_allow_credentials, "true");
+    res.set(http::field::www_authenticate, "Basic realm=\"rqlite\"");
+  } else {
+    res.set(http::field::access_control_allow_headers, "Content-Type");
+  }
+}
+
+std::vector<std::string> Api::warnings() const {
+  return auth_ ? auth_->warnings() : std::vector<std::string>{};
+}
+
+bool Api::authorized(Call& call, std::string_view perm) {
+  if (!auth_) return true;
+  const std::string_view header = call.req[http::field::authorization];
+  if (auth_->allowed(header, perm)) return true;
+  call.answer(empty_response(http::status::unauthorized));  // rqlite: 401, never 403
+  return false;
 }
 
 void Api::handle(Request req, Reply reply) {
@@ -113,6 +132,12 @@ void Api::handle(Request req, Reply reply) {
   } catch (const BadRequest& e) {
     return call->answer(text_error(http::status::bad_request, e.what()));
   }
+  // rqlite's permission per endpoint; /db/request needs both execute and query.
+  static constexpr std::string_view kPerm[kEndpointCount] = {
+      "execute", "query",  "execute", "status", "ready", "ready",
+      "status",  "status", "backup",  "load",   "status"};
+  if (!authorized(*call, kPerm[static_cast<std::size_t>(route->endpoint)])) return;
+  if (route->endpoint == Endpoint::Request && !authorized(*call, "query")) return;
   const QueryParams& p = call->params;
   call->render =
       RenderOptions{p.has("pretty"), p.has("timings"), p.has("associative"), p.has("blob_array")};

@@ -20,8 +20,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "server/auth.h"
 #include "server/commit_watcher.h"
 #include "server/http_metrics.h"
 #include "server/http_types.h"
@@ -38,7 +42,8 @@ class Api {
   using Reply = std::function<void(Endpoint, Response)>;
 
   // `db` must outlive the Api and read through its pool (Config::separate_read_write); throws
-  // Error(InvalidArgument) otherwise. `listen_addr` is what /status and /nodes report.
+  // Error(InvalidArgument) otherwise, and Auth::load's errors for options.auth_file.
+  // `listen_addr` is what /status and /nodes report.
   Api(Database& db, const ServerOptions& options, HttpMetrics& metrics, std::string listen_addr);
   // Waits for reads and writes in flight (their replies are still delivered).
   ~Api();
@@ -47,8 +52,11 @@ class Api {
 
   void handle(Request req, Reply reply);
 
-  // Adds rqlite's headers to a response (version, CORS methods/headers).
-  static void decorate(Response& res);
+  // Adds rqlite's headers to a response (version, CORS methods/headers, and with auth
+  // WWW-Authenticate).
+  void decorate(Response& res) const;
+  // Findings at startup (e.g. plaintext passwords in the credentials file).
+  std::vector<std::string> warnings() const;
 
  private:
   void execute(std::shared_ptr<Call> call);
@@ -62,6 +70,8 @@ class Api {
   void load(std::shared_ptr<Call> call);
   // Submits call's statements as one write job and replies once it commits.
   void submit_write(std::shared_ptr<Call> call);
+  // False (and answers 401) when auth is on and the request lacks `perm`.
+  bool authorized(Call& call, std::string_view perm);
   void queued_write(std::shared_ptr<Call> call);
   // Runs on a read thread: true when it replied, false when the request holds a write (only
   // when `route_writes`).
@@ -73,6 +83,7 @@ class Api {
   const std::string listen_addr_;
   const std::chrono::system_clock::time_point started_;
   SqlGuard guard_;
+  std::optional<Auth> auth_;
   // Queued writes: the next sequence number to hand out (starts at the Unix time in ns, as
   // rqlite's do, so numbers grow across restarts) and the highest one committed.
   std::atomic<std::int64_t> next_sequence_;

@@ -34,7 +34,7 @@ void Api::status(Call& call) {
   w.key("addr");
   w.string(listen_addr_);
   w.key("auth");
-  w.string("disabled");
+  w.string(auth_ ? "enabled" : "disabled");
   w.key("queue");
   w.begin_object();
   w.key("_default");

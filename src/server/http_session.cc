@@ -110,7 +110,7 @@ void Session::respond(Endpoint endpoint, Response res) {
   context_.metrics.record(endpoint, res.result_int(),
                           std::chrono::steady_clock::now() - request_start_);
   res.version(version_);
-  Api::decorate(res);
+  context_.api.decorate(res);
   res.keep_alive(keep_alive_ && !context_.stopping.load());
   res.prepare_payload();
   response_ = std::move(res);

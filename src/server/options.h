@@ -40,6 +40,8 @@ struct ServerOptions {
   std::chrono::milliseconds query_timeout{60000};
   // Open connections; more are closed as soon as they are accepted.
   int max_connections = 4096;
+  // rqlite's credentials file (auth.h); empty = no authentication.
+  std::string auth_file;
 };
 
 }  // namespace sluice::server

@@ -147,4 +147,8 @@ std::string Server::listen_address() const { return impl_->address; }
 
 const HttpMetrics& Server::metrics() const noexcept { return impl_->metrics; }
 
+std::vector<std::string> Server::warnings() const {
+  return impl_->api ? impl_->api->warnings() : std::vector<std::string>{};
+}
+
 }  // namespace sluice::server

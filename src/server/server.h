@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/http_metrics.h"
 #include "server/options.h"
@@ -31,8 +32,9 @@ namespace sluice::server {
 
 class Server {
  public:
-  // Binds options.address:options.port. Throws Error(InvalidArgument) for a bad address,
-  // Error(CantOpen) when the port cannot be bound (in use, no permission).
+  // Binds options.address:options.port and loads options.auth_file. Throws
+  // Error(InvalidArgument) for a bad address or credentials file, Error(CantOpen) when the port
+  // cannot be bound (in use, no permission) or the credentials file cannot be read.
   Server(Database& db, ServerOptions options);
   ~Server();  // stop()
   Server(const Server&) = delete;
@@ -48,6 +50,8 @@ class Server {
   // "address:port" as bound.
   std::string listen_address() const;
   const HttpMetrics& metrics() const noexcept;
+  // Findings at startup worth telling the operator (e.g. plaintext passwords).
+  std::vector<std::string> warnings() const;
 
  private:
   struct Impl;

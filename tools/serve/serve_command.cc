@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "server/auth.h"
 #include "server/server.h"
 #include "sluice/sluice.h"
 
@@ -26,6 +27,7 @@ Endpoints:
                           writes, ATTACH and writable PRAGMAs are refused; ?associative, ?level
   POST /db/request        mixed reads and writes
   GET /status /readyz /healthz /nodes /metrics (Prometheus)
+Auth: --auth FILE takes rqlite's credentials file (HTTP basic auth, per-user permissions).
 Listens on 127.0.0.1:4001 by default (rqlite's port); SIGTERM or Ctrl-C stops it cleanly: no
 new connections, requests in flight finish, everything accepted commits, then a checkpoint.
 
@@ -35,11 +37,16 @@ Examples:
        -d '["CREATE TABLE foo (id INTEGER PRIMARY KEY, name TEXT)",
             ["INSERT INTO foo(name) VALUES(?)", "fiona"]]'
   curl -G localhost:4001/db/query --data-urlencode 'q=SELECT * FROM foo'
-  sluice serve data/app.db --http-addr 0.0.0.0:4001 --threads 4
+  sluice serve data/app.db --http-addr 0.0.0.0:4001 --auth users.json
+    users.json: [{"username": "bob", "password": "$2b$10$...", "perms": ["all"]},
+                 {"username": "*", "perms": ["status", "ready"]}]
+    (a bcrypt hash for it: sluice serve --hash-password 'pw')
+    perms: all execute query backup load status ready
 Engine settings come from the environment (SLUICE_*, DATABASE_URL; see `sluice bench --help`).)DOC";
 
 struct Args {
   std::string path;
+  std::string hash_password;
   std::string http_addr = "127.0.0.1:4001";
   server::ServerOptions options;
   int request_deadline_ms = 10000;
@@ -66,6 +73,11 @@ void parse_http_addr(const std::string& text, server::ServerOptions& o) {
 }
 
 int run(Args a) {
+  if (!a.hash_password.empty()) {
+    fmt::print("{}\n", server::Auth::hash_password(a.hash_password));
+    return 0;
+  }
+  if (a.path.empty()) throw CLI::ValidationError("DB", "the database file is required");
   parse_http_addr(a.http_addr, a.options);
   a.options.request_deadline = std::chrono::milliseconds(a.request_deadline_ms);
   a.options.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
@@ -84,6 +96,7 @@ int run(Args a) {
     for (const auto& w : db.warnings()) fmt::print(stderr, "warning: {}\n", w);
     {
       server::Server server(db, a.options);
+      for (const auto& w : server.warnings()) fmt::print(stderr, "warning: {}\n", w);
       server.start();
       fmt::print(
           "sluice serve: {} on http://{} (dashboard: http://{}/, metrics: http://{}/metrics)\n",
@@ -111,9 +124,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a database over HTTP (rqlite's API)");
   cmd->description(kDescription);
-  cmd->add_option("DB", args->path, "Database file (created if missing)")->required();
+  cmd->add_option("DB", args->path, "Database file (created if missing)");
+  cmd->add_option("--hash-password", args->hash_password,
+                  "Print a bcrypt hash of this password for --auth's file, and exit");
   cmd->add_option("--http-addr", args->http_addr, "Address to listen on, host:port")
       ->capture_default_str();
+  cmd->add_option("--auth", args->options.auth_file,
+                  "rqlite's credentials file (JSON: username, bcrypt password, perms)");
   cmd->add_option("--threads", args->options.threads, "Event-loop threads (0 = one per core)")
       ->capture_default_str();
   cmd->add_option("--request-deadline", args->request_deadline_ms,
