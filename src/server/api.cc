@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "server/api_call.h"
+#include "server/dashboard.h"
 
 namespace sluice::server {
 
@@ -112,6 +113,8 @@ void Api::handle(Request req, Reply reply) {
       {"/metrics", false, Endpoint::Metrics, true, false},
       {"/db/backup", true, Endpoint::Backup, true, false},
       {"/db/load", true, Endpoint::Load, false, true},
+      {"/", false, Endpoint::Dashboard, true, false},
+      {"/console", true, Endpoint::Dashboard, true, false},
   };
   const Route* route = nullptr;
   for (const Route& r : kRoutes) {
@@ -134,8 +137,8 @@ void Api::handle(Request req, Reply reply) {
   }
   // rqlite's permission per endpoint; /db/request needs both execute and query.
   static constexpr std::string_view kPerm[kEndpointCount] = {
-      "execute", "query",  "execute", "status", "ready", "ready",
-      "status",  "status", "backup",  "load",   "status"};
+      "execute", "query",  "execute", "status", "ready",  "ready",
+      "status",  "status", "backup",  "load",   "status", "status"};
   if (!authorized(*call, kPerm[static_cast<std::size_t>(route->endpoint)])) return;
   if (route->endpoint == Endpoint::Request && !authorized(*call, "query")) return;
   const QueryParams& p = call->params;
@@ -162,6 +165,14 @@ void Api::handle(Request req, Reply reply) {
       return backup(std::move(call));
     case Endpoint::Load:
       return load(std::move(call));
+    case Endpoint::Dashboard:
+      if (path != "/") {  // rqlite's UI lives at /console/; this one at /
+        Response res = empty_response(http::status::found);
+        res.set(http::field::location, "/");
+        return call->answer(std::move(res));
+      }
+      return call->answer(make_response(http::status::ok, std::string(dashboard_html()),
+                                        "text/html; charset=utf-8"));
     case Endpoint::Other:
       break;
   }

@@ -8,8 +8,8 @@ namespace sluice::server {
 namespace {
 
 constexpr std::array<const char*, kEndpointCount> kEndpoints = {
-    "execute", "query",   "request", "status", "readyz", "healthz",
-    "nodes",   "metrics", "backup",  "load",   "other"};
+    "execute", "query",   "request", "status", "readyz",    "healthz",
+    "nodes",   "metrics", "backup",  "load",   "dashboard", "other"};
 
 struct CounterRow {
   const char* name;  // after the sluice_http_ prefix; also the JSON key

@@ -31,9 +31,10 @@ enum class Endpoint {
   Metrics,
   Backup,
   Load,
-  Other,  // OPTIONS, unknown paths, refused connections' requests
+  Dashboard,  // the page at /, and /console redirecting to it
+  Other,      // OPTIONS, unknown paths, refused connections' requests
 };
-inline constexpr std::size_t kEndpointCount = 11;
+inline constexpr std::size_t kEndpointCount = 12;
 
 // Server-wide counters and gauges (the names are in the .cc table).
 enum class Counter {

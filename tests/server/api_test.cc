@@ -272,5 +272,20 @@ TEST_F(ApiTest, MetricsExposeHttpAndEngineFigures) {
   EXPECT_EQ(j["http"]["metrics"]["requests"]["execute"]["by_status"]["200"].get<int>(), 1);
 }
 
+TEST_F(ApiTest, DashboardPageAndConsoleRedirect) {
+  auto page = client_->get("/");
+  EXPECT_EQ(page.result_int(), 200u);
+  EXPECT_EQ(page[http::field::content_type], "text/html; charset=utf-8");
+  EXPECT_NE(page.body().find("<canvas"), std::string::npos);
+  EXPECT_NE(page.body().find("/db/query?q="), std::string::npos);
+  EXPECT_NE(page.body().find("fetch('/status')"), std::string::npos);
+  EXPECT_EQ(page.body().find("http://"), std::string::npos);  // self-contained
+  for (const char* path : {"/console", "/console/"}) {
+    auto redirect = client_->get(path);
+    EXPECT_EQ(redirect.result_int(), 302u);
+    EXPECT_EQ(redirect[http::field::location], "/");
+  }
+}
+
 }  // namespace
 }  // namespace sluice::server::testing
