@@ -1,6 +1,5 @@
 // The rqlite API over real HTTP: body forms, parameters, result shapes byte for byte (rqlite's
 // own expected strings, from its system tests), transactions, queued writes, status endpoints.
-#include <regex>
 #include <thread>
 #include <vector>
 
@@ -178,13 +177,21 @@ TEST_F(ApiTest, RequestEndpointRoutesReadsAndWrites) {
 
 TEST_F(ApiTest, QueuedWritesAnswerWithSequenceNumbers) {
   execute(kCreateFoo);
-  const std::regex shape(R"J(^\{"results":\[\],"sequence_number":\d+\}$)J");
+  // rqlite's QueuedResponseRegex: ^{"results":\[\],"sequence_number":\d+}$ (std::regex is
+  // avoided: GCC 12 warns inside it under ASan).
+  const auto queued_shape = [](const std::string& body) {
+    const std::string head = R"J({"results":[],"sequence_number":)J";
+    if (body.rfind(head, 0) != 0 || body.size() < head.size() + 2 || body.back() != '}')
+      return false;
+    const std::string digits = body.substr(head.size(), body.size() - head.size() - 1);
+    return digits.find_first_not_of("0123456789") == std::string::npos;
+  };
   auto first = client_->post("/db/execute?queue", R"J(["INSERT INTO foo(name) VALUES(\"q1\")"])J");
   ASSERT_EQ(first.result_int(), 200u);
-  EXPECT_TRUE(std::regex_match(first.body(), shape)) << first.body();
+  EXPECT_TRUE(queued_shape(first.body())) << first.body();
   auto waited =
       client_->post("/db/execute?queue&wait", R"J(["INSERT INTO foo(name) VALUES(\"q2\")"])J");
-  EXPECT_TRUE(std::regex_match(waited.body(), shape)) << waited.body();
+  EXPECT_TRUE(queued_shape(waited.body())) << waited.body();
   const auto n1 = nlohmann::json::parse(first.body())["sequence_number"].get<std::int64_t>();
   const auto n2 = nlohmann::json::parse(waited.body())["sequence_number"].get<std::int64_t>();
   EXPECT_GT(n2, n1);
