@@ -271,7 +271,7 @@ void Api::query(std::shared_ptr<Call> call) {
       call->statements.push_back(SqlStatement{*q, {}, {}});
     } else {
       call->statements = parse_statements(call->req.body(), text_plain(call->req),
-                                          ParseLimits{options_.max_statements}, true);
+                                          ParseLimits{options_.max_statements});
     }
   } catch (const BadRequest& e) {
     return call->answer(text_error(http::status::bad_request, e.what()));
@@ -285,7 +285,7 @@ void Api::query(std::shared_ptr<Call> call) {
 void Api::request(std::shared_ptr<Call> call) {
   try {
     call->statements =
-        parse_statements(call->req.body(), false, ParseLimits{options_.max_statements}, true);
+        parse_statements(call->req.body(), false, ParseLimits{options_.max_statements});
   } catch (const BadRequest& e) {
     return call->answer(text_error(http::status::bad_request, e.what()));
   }

@@ -240,6 +240,8 @@ TEST_F(ApiTest, BadInputGetsRqlitesStatusAndMessage) {
   check("/db/execute", "[bad", 400, "invalid JSON body");
   check("/db/execute", R"J({"sql": "x"})J", 400, "invalid request");
   check("/db/execute", "[]", 400, "no statements");
+  check("/db/query", "[]", 400, "no statements");
+  check("/db/request", "[]", 400, "no statements");
   check("/db/execute", R"J([["INSERT INTO t VALUES(?)", {"a": {"b": 1}}]])J", 400,
         "unsupported type: object");
   check("/db/query?q=", "", 400, "query parameter not set");

@@ -26,7 +26,8 @@ Endpoints:
   GET|POST /db/query      reads (q=... or a JSON array); read-only pool and an authorizer:
                           writes, ATTACH and writable PRAGMAs are refused; ?associative, ?level
   POST /db/request        mixed reads and writes
-  GET /status /readyz /healthz /nodes /metrics (Prometheus)
+  GET /db/backup          a consistent copy of the database file; POST /db/load: SQL text
+  GET /status /readyz /healthz /nodes /metrics (Prometheus); GET / the live dashboard
 Auth: --auth FILE takes rqlite's credentials file (HTTP basic auth, per-user permissions).
 Listens on 127.0.0.1:4001 by default (rqlite's port); SIGTERM or Ctrl-C stops it cleanly: no
 new connections, requests in flight finish, everything accepted commits, then a checkpoint.
