@@ -8,6 +8,7 @@ SLUICE="$1"
 WORK="$2"
 command -v chromium >/dev/null || { echo "chromium missing: skipped"; exit 77; }
 rm -rf "$WORK" && mkdir -p "$WORK"
+: >"$WORK/server.log"  # exists before the server starts: the loop below reads it at once
 "$SLUICE" serve "$WORK/dash.db" --http-addr 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT

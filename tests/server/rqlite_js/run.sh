@@ -15,6 +15,7 @@ if [ ! -d "$WORK/node_modules/rqlite-js" ]; then
   (cd "$WORK" && npm install --no-audit --no-fund --silent)
 fi
 rm -rf "$WORK/db" && mkdir -p "$WORK/db"
+: >"$WORK/server.log"  # exists before the server starts: the loop below reads it at once
 "$SLUICE" serve "$WORK/db/js.db" --http-addr 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
