@@ -50,14 +50,15 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/sluice bench $(BENCH_ARGS)
 
-# Engine and multi-process tests under ThreadSanitizer, in their own build directory (GCC cannot
-# mix TSan with other sanitizers); only the library and those two test binaries are built there.
+# Engine, multi-process and HTTP server tests under ThreadSanitizer, in their own build directory
+# (GCC cannot mix TSan with other sanitizers); only the library and those test binaries are built.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread \
 	  -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests server_tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/engine_tests --gtest_brief=1
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/multiprocess_tests --gtest_brief=1
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/server_tests --gtest_brief=1
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (any UB fails), in its own
 # build directory. The install test is left out: its consumer is built without the sanitizers.
