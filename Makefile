@@ -16,12 +16,12 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 15
 BENCH_ARGS ?=
 
-# Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links), and those
-# only the tests need on top (Chromium for the HTML report test, clang for the fuzzers): `make run`
-# installs the first list only.
+# Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links, Boost 1.81
+# for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
+# tests, clang for the fuzzers, h2load for bench/serve): `make run` installs the first list only.
 APT_PACKAGES      := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-                     libgtest-dev libgmock-dev libbenchmark-dev
-APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev
+                     libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev libcrypt-dev
+APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev nghttp2-client
 
 .PHONY: run test deps test-deps build tsan asan fuzz reliability install micro-bench format clean
 
@@ -59,14 +59,15 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/sluice bench $(BENCH_ARGS)
 
-# Engine and multi-process tests under ThreadSanitizer, in their own build directory (GCC cannot
-# mix TSan with other sanitizers); only the library and those two test binaries are built there.
+# Engine, multi-process and HTTP server tests under ThreadSanitizer, in their own build directory
+# (GCC cannot mix TSan with other sanitizers); only the library and those test binaries are built.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread \
 	  -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests server_tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/engine_tests --gtest_brief=1
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/multiprocess_tests --gtest_brief=1
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/server_tests --gtest_brief=1
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (any UB fails), in its own
 # build directory. The install test is left out: its consumer is built without the sanitizers.
