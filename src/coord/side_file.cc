@@ -142,6 +142,7 @@ void rebuild_unattached(SideLayout& l) {
   l.writer_pid.store(0, std::memory_order_relaxed);
   l.lease_pid.store(0, std::memory_order_relaxed);
   l.lock_waiters.store(0, std::memory_order_relaxed);
+  l.holder_is_tail.store(0, std::memory_order_relaxed);
   l.checkpoint.wal_frames.store(0, std::memory_order_relaxed);
   l.checkpoint.threshold.store(0, std::memory_order_relaxed);
   l.checkpoint.wanted.store(0, std::memory_order_relaxed);

@@ -73,6 +73,7 @@ struct SideLayout {
   alignas(64) std::atomic<std::int32_t> writer_pid;  // holder of the writer lock, 0 = none
   std::atomic<std::int32_t> lease_pid;               // active checkpointer's pid, 0 = none
   std::atomic<std::uint32_t> lock_waiters;           // threads waiting for the writer lock now
+  std::atomic<std::uint32_t> holder_is_tail;         // 1 while a checkpointer's tail holds it
   std::atomic<std::uint64_t> lock_recoveries;        // acquisitions after a holder died
   alignas(64) CheckpointState checkpoint;
   alignas(64) ProcessSlot slots[kMaxSlots];

@@ -18,6 +18,10 @@ std::int64_t WriterLock::acquire(std::int64_t deadline_ns, const std::string& db
     l.lock_waiters.fetch_add(1, std::memory_order_relaxed);
     try {
       r = lock_robust_mutex(l.writer_lock, std::max<std::int64_t>(deadline_ns, 1));
+      if (r == LockResult::TimedOut && l.holder_is_tail.load(std::memory_order_acquire) != 0) {
+        // A checkpointer's tail holds it (bounded work; its fsync may be slow): once more.
+        r = lock_robust_mutex(l.writer_lock, engine::now_ns() + (deadline_ns - start));
+      }
     } catch (...) {
       l.lock_waiters.fetch_sub(1, std::memory_order_relaxed);
       throw;
@@ -47,7 +51,14 @@ std::int64_t WriterLock::acquire(std::int64_t deadline_ns, const std::string& db
   return waited;
 }
 
+std::int64_t WriterLock::acquire_for_tail(std::int64_t deadline_ns, const std::string& db_path) {
+  const std::int64_t waited = acquire(deadline_ns, db_path);
+  side_.layout().holder_is_tail.store(1, std::memory_order_release);
+  return waited;
+}
+
 void WriterLock::release() noexcept {
+  side_.layout().holder_is_tail.store(0, std::memory_order_release);
   side_.layout().writer_pid.store(0, std::memory_order_relaxed);
   unlock_robust_mutex(side_.layout().writer_lock);
 }

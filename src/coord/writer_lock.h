@@ -27,7 +27,13 @@ class WriterLock {
   // Waits until deadline_ns (steady clock, ns) for the lock. Returns the nanoseconds waited.
   // Throws Error(Busy) naming the holder's pid when the deadline passed, Error(Internal) if the
   // mutex is unrecoverable.
+  //
+  // A checkpointer's tail (acquire_for_tail) is Sluice's own bounded maintenance, not another
+  // writer: a writer whose deadline passes while a tail holds the lock waits once more as long,
+  // so that a slow fsync in the tail on a loaded disk does not fail writes with Busy.
   std::int64_t acquire(std::int64_t deadline_ns, const std::string& db_path);
+  // acquire() for a checkpointer's tail: marks the lock as held by a tail until release().
+  std::int64_t acquire_for_tail(std::int64_t deadline_ns, const std::string& db_path);
   void release() noexcept;
 
   // Acquisitions that found the previous holder dead (since this process attached).

@@ -161,7 +161,7 @@ void Checkpointer::cycle() noexcept {
   CheckpointResult tail;
   tail.busy = true;
   try {
-    lock_.acquire(now_ns() + std::int64_t{kTailLockWaitMs} * 1'000'000, config_.path);
+    lock_.acquire_for_tail(now_ns() + std::int64_t{kTailLockWaitMs} * 1'000'000, config_.path);
     try {
       tail =
           run_checkpoint(*conn_, mode, std::min(config_.busy_timeout_ms, kRestartWaitMs), metrics_);

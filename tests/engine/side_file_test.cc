@@ -14,6 +14,7 @@
 
 #include "common/temp_dir.h"
 #include "coord/robust_mutex.h"
+#include "coord/writer_lock.h"
 #include "sluice/error.h"
 #include "sluice/processes.h"
 
@@ -196,6 +197,27 @@ TEST(SideFile, LockOfADeadOwnerIsRecoveredAndStaysUsable) {
       unlock_robust_mutex(m);
     }
   }
+}
+
+// A checkpointer's tail marks the writer lock as held by a tail (a writer past its deadline then
+// waits once more as long); a writer's own acquisition does not.
+TEST(SideFile, TheWriterLockSaysWhetherACheckpointTailHoldsIt) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  auto f = SideFile::attach(db);
+  WriterLock lock(*f);
+  const std::int64_t soon =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (std::chrono::steady_clock::now() + std::chrono::seconds(5)).time_since_epoch())
+          .count();
+  lock.acquire_for_tail(soon, db);
+  EXPECT_EQ(f->layout().holder_is_tail.load(), 1u);
+  EXPECT_EQ(f->layout().writer_pid.load(), getpid());
+  lock.release();
+  EXPECT_EQ(f->layout().holder_is_tail.load(), 0u);
+  lock.acquire(soon, db);
+  EXPECT_EQ(f->layout().holder_is_tail.load(), 0u);
+  lock.release();
 }
 
 TEST(SideFile, UnwritableDirectoryFailsWithCantOpenNamingTheFile) {
