@@ -143,6 +143,7 @@ void rebuild_unattached(SideLayout& l) {
   l.lease_pid.store(0, std::memory_order_relaxed);
   l.lock_waiters.store(0, std::memory_order_relaxed);
   l.holder_is_tail.store(0, std::memory_order_relaxed);
+  l.tail_waiting.store(0, std::memory_order_relaxed);
   l.checkpoint.wal_frames.store(0, std::memory_order_relaxed);
   l.checkpoint.threshold.store(0, std::memory_order_relaxed);
   l.checkpoint.wanted.store(0, std::memory_order_relaxed);

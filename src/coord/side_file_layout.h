@@ -74,6 +74,7 @@ struct SideLayout {
   std::atomic<std::int32_t> lease_pid;               // active checkpointer's pid, 0 = none
   std::atomic<std::uint32_t> lock_waiters;           // threads waiting for the writer lock now
   std::atomic<std::uint32_t> holder_is_tail;         // 1 while a checkpointer's tail holds it
+  std::atomic<std::uint32_t> tail_waiting;           // 1 while a tail waits for it (futex word)
   std::atomic<std::uint64_t> lock_recoveries;        // acquisitions after a holder died
   alignas(64) CheckpointState checkpoint;
   alignas(64) ProcessSlot slots[kMaxSlots];

@@ -3,14 +3,33 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 
 #include "coord/robust_mutex.h"
 #include "engine/clock.h"
+#include "engine/futex.h"
 #include "sluice/error.h"
 
 namespace sluice::coord {
 
 std::int64_t WriterLock::acquire(std::int64_t deadline_ns, const std::string& db_path) {
+  SideLayout& l = side_.layout();
+  if (l.tail_waiting.load(std::memory_order_acquire) != 0) {
+    const std::int64_t start = engine::now_ns();
+    const std::int64_t until =
+        std::min(deadline_ns, start + std::int64_t{kYieldToTailMs} * 1'000'000);
+    for (std::int64_t now = start;
+         l.tail_waiting.load(std::memory_order_acquire) != 0 && now < until;
+         now = engine::now_ns()) {
+      engine::futex::wait_shared(l.tail_waiting, 1, until - now);
+    }
+    const std::int64_t waited = engine::now_ns() - start;
+    return waited + lock(deadline_ns, db_path);
+  }
+  return lock(deadline_ns, db_path);
+}
+
+std::int64_t WriterLock::lock(std::int64_t deadline_ns, const std::string& db_path) {
   SideLayout& l = side_.layout();
   const std::int64_t start = engine::now_ns();
   LockResult r = lock_robust_mutex(l.writer_lock, 0);
@@ -52,8 +71,21 @@ std::int64_t WriterLock::acquire(std::int64_t deadline_ns, const std::string& db
 }
 
 std::int64_t WriterLock::acquire_for_tail(std::int64_t deadline_ns, const std::string& db_path) {
-  const std::int64_t waited = acquire(deadline_ns, db_path);
-  side_.layout().holder_is_tail.store(1, std::memory_order_release);
+  SideLayout& l = side_.layout();
+  l.tail_waiting.store(1, std::memory_order_release);
+  auto let_writers_on = [&] {
+    l.tail_waiting.store(0, std::memory_order_release);
+    engine::futex::wake_shared(l.tail_waiting, INT_MAX);
+  };
+  std::int64_t waited = 0;
+  try {
+    waited = lock(deadline_ns, db_path);
+  } catch (...) {
+    let_writers_on();
+    throw;
+  }
+  l.holder_is_tail.store(1, std::memory_order_release);
+  let_writers_on();
   return waited;
 }
 

@@ -32,7 +32,14 @@ class WriterLock {
   // writer: a writer whose deadline passes while a tail holds the lock waits once more as long,
   // so that a slow fsync in the tail on a loaded disk does not fail writes with Busy.
   std::int64_t acquire(std::int64_t deadline_ns, const std::string& db_path);
-  // acquire() for a checkpointer's tail: marks the lock as held by a tail until release().
+  // A writer that finds a tail waiting for the lock first lets it in (waits for tail_waiting to
+  // clear, at most kYieldToTailMs): a writer that commits back to back on its own thread would
+  // otherwise take the lock again before the woken tail runs, and the tail — skipped after
+  // kTailLockWaitMs — would never reset the WAL.
+  static constexpr int kYieldToTailMs = 100;
+
+  // acquire() for a checkpointer's tail: announces itself (tail_waiting) while it waits, and
+  // marks the lock as held by a tail until release().
   std::int64_t acquire_for_tail(std::int64_t deadline_ns, const std::string& db_path);
   void release() noexcept;
 
@@ -40,6 +47,8 @@ class WriterLock {
   std::uint64_t recoveries() const noexcept { return recoveries_; }
 
  private:
+  // The lock itself: trylock, then wait in the kernel until deadline_ns.
+  std::int64_t lock(std::int64_t deadline_ns, const std::string& db_path);
   SideFile& side_;
   std::uint64_t recoveries_ = 0;
 };
