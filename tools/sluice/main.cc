@@ -1,7 +1,8 @@
-// sluice — the command-line tool: bench, inspect, checkpoint; backup and serve to come.
+// sluice — the command-line tool: bench, inspect, checkpoint, backup; serve to come.
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_command.h"
+#include "ops/backup_command.h"
 #include "ops/checkpoint_command.h"
 #include "ops/inspect_command.h"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   sluice::bench::add_bench_command(app, exit_code);
   sluice::ops::add_inspect_command(app, exit_code);
   sluice::ops::add_checkpoint_command(app, exit_code);
+  sluice::ops::add_backup_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
