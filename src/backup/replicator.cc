@@ -230,6 +230,7 @@ void Replicator::ship() {
   // every frame of the old one was shipped, so the new one continues from its frame 1.
   std::uint64_t from = same_epoch ? position_.frame + 1 : 1;
   Checksum seed = same_epoch ? position_.chain : wal->checksum;
+  const std::uint64_t first_from = from;
   for (;;) {
     WalRun run = read_committed(file.fd(), wal_path_, *wal, from, seed, kSegmentBytes);
     if (run.frames == 0) break;
@@ -252,13 +253,16 @@ void Replicator::ship() {
     seq_ = h.seq;
     txid_ = h.last_txid;
     position_ = {wal->salt1, wal->salt2, from + run.frames - 1, run.end};
-    target_->put(position_name(generation_),
-                 to_json(ReplicaPosition{seq_, txid_, h.shipped_unix_ms, position_}));
     st_segments_.fetch_add(1, std::memory_order_relaxed);
     st_bytes_.fetch_add(data.size(), std::memory_order_relaxed);
     st_txid_.store(txid_, std::memory_order_relaxed);
     from += run.frames;
     seed = run.end;
+  }
+  if (from != first_from) {
+    // One position record per ship, however many segments it wrote.
+    target_->put(position_name(generation_),
+                 to_json(ReplicaPosition{seq_, txid_, unix_ms(), position_}));
   }
   // Everything committed is shipped (what follows the last commit frame is not committed yet).
   st_pending_.store(0, std::memory_order_relaxed);

@@ -1,10 +1,12 @@
-// sluice — the command-line tool: bench, inspect, checkpoint, backup; serve to come.
+// sluice — the command-line tool: bench, inspect, checkpoint, backup, replicate, restore,
+// replicas; serve to come.
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_command.h"
 #include "ops/backup_command.h"
 #include "ops/checkpoint_command.h"
 #include "ops/inspect_command.h"
+#include "ops/replica_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -16,6 +18,7 @@ int main(int argc, char** argv) {
   sluice::ops::add_inspect_command(app, exit_code);
   sluice::ops::add_checkpoint_command(app, exit_code);
   sluice::ops::add_backup_command(app, exit_code);
+  sluice::ops::add_replica_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
