@@ -52,11 +52,12 @@ inline bool is_prefix(const std::vector<std::int64_t>& keys) {
 // The segment files of the newest generation, in order.
 inline std::vector<std::filesystem::path> segment_files(const std::string& replica) {
   std::vector<std::filesystem::path> gens;
+  std::vector<std::filesystem::path> segs;
+  if (!std::filesystem::exists(replica + "/generations")) return segs;
   for (const auto& e : std::filesystem::directory_iterator(replica + "/generations")) {
     gens.push_back(e.path());
   }
   std::sort(gens.begin(), gens.end());
-  std::vector<std::filesystem::path> segs;
   if (gens.empty() || !std::filesystem::exists(gens.back() / "segments")) return segs;
   for (const auto& e : std::filesystem::directory_iterator(gens.back() / "segments")) {
     if (e.path().extension() == ".seg") segs.push_back(e.path());  // not a put() in progress
