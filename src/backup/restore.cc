@@ -158,6 +158,10 @@ RestoreResult restore_replica(const ReplicaTarget& target, const std::string& ou
   } cleanup{tmp};
   {
     const std::string name = backup::snapshot_name(gen);
+    if (target.size(name) < 0) {
+      throw Error(ErrorCode::Corrupt,
+                  "replica snapshot '" + name + "' is missing (" + target.describe() + ")");
+    }
     const std::string snap = target.get(name);
     if (static_cast<std::int64_t>(snap.size()) != meta.bytes ||
         backup::file_checksum(snap) != meta.checksum) {
@@ -179,7 +183,8 @@ RestoreResult restore_replica(const ReplicaTarget& target, const std::string& ou
   } close_fd{fd};
   FrameApplier applier(fd, tmp);
   backup::WalPosition at = meta.wal;
-  auto give_up = [&](const std::string& why) {
+  auto give_up = [&](const std::string& problem) {
+    const std::string why = problem + " in " + target.describe();
     if (!options.allow_partial) throw Error(ErrorCode::Corrupt, why);
     result.partial = true;
     result.problems.push_back(why);
