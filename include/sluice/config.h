@@ -105,6 +105,13 @@ struct Config {
   // Linger before closing a batch (µs), letting more jobs join; 0 = close at once (the queue
   // being empty ends the batch). Useful with synchronous=FULL. Range 0..1,000,000.
   int commit_delay_us = 0;
+  // true: a synchronous write (write/execute) leads the group commit on its own thread when no
+  // other commit is in progress, taking every queued job with it (leader/follower, as LevelDB
+  // and MySQL's binlog group commit do); the writer thread takes the rest and every submit()
+  // job. false: every job is handed to the writer thread. Off while commit_delay_us > 0. A job
+  // may therefore run on any thread (never two jobs at once). Source: design, issue 11 (the
+  // hand-off made the writer thread wait for a CPU behind busy readers).
+  bool caller_commits = true;
 
   // --- many processes and checkpoints -----------------------------------------------------------
 

@@ -198,9 +198,11 @@ class Database {
     }
   }
 
-  // Runs a checkpoint now, on the writer thread (between batches). PASSIVE never waits;
-  // FULL/RESTART/TRUNCATE wait up to busy_timeout_ms for readers and report busy if they could
-  // not finish. Throws Closed, Reentrant, or SQLite's error.
+  // Runs a checkpoint now, on the writer thread (between batches). PASSIVE never waits (and
+  // reports busy when another checkpoint, e.g. the checkpointer's, is in progress);
+  // FULL/RESTART/TRUNCATE wait up to busy_timeout_ms for readers and for another checkpoint in
+  // progress, and report busy if they could not finish. Throws Closed, Reentrant, or SQLite's
+  // error.
   CheckpointResult checkpoint(CheckpointMode mode = CheckpointMode::Passive);
 
   // A consistent, integrity-checked copy of the database as of this call, written to `dest`

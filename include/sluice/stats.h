@@ -47,7 +47,10 @@ struct Stats {
   std::uint64_t long_reads = 0;        // reads that held a transaction over max_read_txn_ms
 
   // --- gauges (now) ---
-  std::uint64_t queue_depth = 0;         // write jobs queued, not yet taken by the writer
+  std::uint64_t queue_depth = 0;  // write jobs queued, not yet taken by the writer
+  // Callers inside write()/submit() waiting for queue space now (only with enqueue_timeout_ms >
+  // 0; they get a slot when the writer takes jobs, or Overloaded at their timeout).
+  std::uint64_t enqueue_waiters = 0;
   std::uint64_t readers_in_use = 0;      // pooled read connections leased
   std::uint64_t readers_total = 0;       // pool size
   std::uint64_t wal_frames = 0;          // WAL frames after the last commit (pages)

@@ -39,6 +39,7 @@ constexpr auto kKnobs = std::to_array<Knob>({
     {"write_deadline_ms", "write_deadline", &Config::write_deadline_ms, 1, 24 * kHourMs},
     {"read_timeout_ms", "read_timeout", &Config::read_timeout_ms, 0, kHourMs},
     {"commit_delay_us", "commit_delay", &Config::commit_delay_us, 0, 1'000'000},
+    {"caller_commits", "", &Config::caller_commits},
     {"coordinate_processes", "", &Config::coordinate_processes},
     {"checkpoint_idle_ms", "checkpoint_idle", &Config::checkpoint_idle_ms, 10, kHourMs},
     {"commit_autocheckpoint_pages", "commit_autocheckpoint", &Config::commit_autocheckpoint_pages,

@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "engine/clock.h"
 #include "sqlite/result_code.h"
 
@@ -30,8 +34,21 @@ CheckpointResult run_checkpoint(Connection& conn, CheckpointMode mode, int busy_
   const bool waits = mode != CheckpointMode::Passive;
   if (waits) sqlite3_busy_timeout(db, busy_timeout_ms);
   const std::int64_t start = now_ns();
+  const std::int64_t deadline = start + std::int64_t{busy_timeout_ms} * 1'000'000;
   CheckpointResult r;
-  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, emode, &r.wal_frames, &r.checkpointed_frames);
+  int rc;
+  // SQLite never calls the busy handler for the checkpoint lock itself: while another connection
+  // checkpoints (this Database's checkpointer in a bulk pass, another process's, `sluice
+  // checkpoint`), every mode returns SQLITE_BUSY at once with the counts left at -1. The waiting
+  // modes wait for that checkpoint too, within the same busy_timeout_ms, polling as SQLite's own
+  // busy handler does (there is nothing to be woken by).
+  for (int delay_ms = 1;; delay_ms = std::min(delay_ms * 2, 8)) {
+    r.wal_frames = r.checkpointed_frames = -1;
+    rc = sqlite3_wal_checkpoint_v2(db, nullptr, emode, &r.wal_frames, &r.checkpointed_frames);
+    const bool other_checkpoint = rc == SQLITE_BUSY && r.wal_frames == -1;
+    if (!waits || !other_checkpoint || now_ns() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  }
   const std::int64_t end = now_ns();
   if (waits) sqlite3_busy_timeout(db, 0);
   r.duration_ms = static_cast<double>(end - start) / 1e6;

@@ -48,7 +48,7 @@ void Database::enqueue(detail::Job& job, const WriteOptions& options) {
 
 void Database::run_sync(detail::Job& job, const WriteOptions& options) {
   engine::DatabaseCore& c = core();
-  c.enqueue(job, options.timeout.count());
+  c.enqueue(job, options.timeout.count(), /*lead=*/true);
   detail::wait(job);
   c.metrics().write_us.record(micros_between(job.enqueued_ns, now_ns()));
   if (job.error) std::rethrow_exception(job.error);

@@ -103,7 +103,7 @@ void DatabaseCore::check_caller() const {
   }
 }
 
-void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
+void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms, bool lead) {
   check_caller();
   const bool admitted =
       config_.enqueue_timeout_ms > 0
@@ -132,13 +132,22 @@ void DatabaseCore::enqueue(detail::Job& job, std::int64_t timeout_ms) {
   job.deadline_ns = now + ms * 1'000'000;
   job.completion = &completion_;
   job.error = nullptr;
-  queue_.push(&job);
+  if (!lead || !writer_->callers_lead()) {
+    queue_.push(&job);
+    return;
+  }
+  // Inside enter()/leave() the writer thread does not end, so writer_ outlives our lead().
+  queue_.enter();
+  queue_.push_quiet(&job);
+  writer_->lead(job);
+  queue_.leave();
 }
 
 Stats DatabaseCore::stats() const {
   std::shared_lock lifetime(lifetime_mu_);  // close() frees the parts read below
   Stats s = metrics_.snapshot();
   s.queue_depth = queue_.depth();
+  s.enqueue_waiters = queue_.space_waiters();
   s.readers_total = readers_ ? readers_->size() : 0;
   s.writes_refused = writer_ && writer_->poisoned();
   s.checkpointer_active = checkpointer_ && checkpointer_->active();

@@ -50,9 +50,11 @@ class DatabaseCore {
   explicit DatabaseCore(Config config);
   ~DatabaseCore();  // close()
 
-  // Admits a job: sets its times and completion, pushes it to the writer.
+  // Admits a job: sets its times and completion, pushes it to the writer. `lead`: the caller
+  // will wait for the job at once (a synchronous write), so it leads the group commit on its own
+  // thread when no one else does (Writer::lead) instead of waking the writer thread.
   // Throws Reentrant, WritesRefused, Overloaded, Closed.
-  void enqueue(detail::Job& job, std::int64_t timeout_ms);
+  void enqueue(detail::Job& job, std::int64_t timeout_ms, bool lead = false);
   // Throws Reentrant on the writer thread, Closed after close(), InvalidArgument in a child
   // process after fork().
   void check_caller() const;

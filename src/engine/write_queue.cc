@@ -30,15 +30,36 @@ void WriteQueue::unreserve() noexcept {
 }
 
 void WriteQueue::push(detail::Job* job) noexcept {
+  push_quiet(job);
+  if (state_.load(std::memory_order_seq_cst) == kSleeping &&
+      state_.exchange(kRunning, std::memory_order_seq_cst) == kSleeping) {
+    futex::wake(state_, 1);
+  }
+}
+
+void WriteQueue::push_quiet(detail::Job* job) noexcept {
   detail::Job* head = head_.load(std::memory_order_relaxed);
   do {
     job->next = head;
   } while (!head_.compare_exchange_weak(head, job, std::memory_order_seq_cst,
                                         std::memory_order_relaxed));
-  if (state_.load(std::memory_order_seq_cst) == kSleeping &&
-      state_.exchange(kRunning, std::memory_order_seq_cst) == kSleeping) {
-    futex::wake(state_, 1);
+}
+
+void WriteQueue::leave() noexcept {
+  // Pairs with set_draining(): either we see it and wake the stopping writer, or the writer sees
+  // callers_ at zero.
+  if (callers_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      draining_.load(std::memory_order_seq_cst)) {
+    wake();
   }
+}
+
+void WriteQueue::wait_for_kick(std::int64_t timeout_ns) noexcept {
+  state_.store(kSleeping, std::memory_order_seq_cst);
+  if (kicked_.exchange(0, std::memory_order_seq_cst) == 0) {
+    futex::wait(state_, kSleeping, timeout_ns);
+  }
+  state_.store(kRunning, std::memory_order_relaxed);
 }
 
 void WriteQueue::wake() noexcept {

@@ -35,6 +35,18 @@ class WriteQueue {
   void unreserve() noexcept;
   // Appends a job whose slot was reserved; wakes the writer if it sleeps.
   void push(detail::Job* job) noexcept;
+  // Appends a job whose slot was reserved without waking the writer: the caller will lead the
+  // group commit itself (Writer::lead) or leave it to the leader that runs.
+  void push_quiet(detail::Job* job) noexcept;
+  // Whether a pushed job is waiting to be taken (seq_cst: leaders pair it with their flag).
+  bool has_jobs() const noexcept { return head_.load(std::memory_order_seq_cst) != nullptr; }
+  // A caller about to push and lead holds the writer alive until leave(): the writer thread does
+  // not end while any caller is inside (see Writer::stop).
+  void enter() noexcept { callers_.fetch_add(1, std::memory_order_seq_cst); }
+  void leave() noexcept;
+  std::uint64_t callers_inside() const noexcept { return callers_.load(std::memory_order_seq_cst); }
+  // Writer::stop(): from now on the last caller to leave() wakes the writer.
+  void set_draining() noexcept { draining_.store(true, std::memory_order_seq_cst); }
   // Wakes the writer (close, control requests).
   void wake() noexcept;
 
@@ -46,8 +58,15 @@ class WriteQueue {
   // Writer: returns when a job may be there, after wake(), or after timeout_ns.
   // Spins for spin_ns first (0 = no spin).
   void wait_for_work(std::int64_t timeout_ns, std::int64_t spin_ns) noexcept;
+  // Writer: returns after wake() (or a push that finds the writer asleep), or after timeout_ns,
+  // whether or not jobs are queued: used while a caller leads and holds the queued jobs' fate.
+  void wait_for_kick(std::int64_t timeout_ns) noexcept;
 
   std::uint64_t depth() const noexcept { return depth_.load(std::memory_order_seq_cst); }
+  // Producers inside reserve_within() waiting for space now (Stats::enqueue_waiters).
+  std::uint32_t space_waiters() const noexcept {
+    return space_waiters_.load(std::memory_order_relaxed);
+  }
 
  private:
   enum : std::uint32_t { kRunning = 0, kSleeping = 1 };
@@ -56,7 +75,9 @@ class WriteQueue {
   alignas(64) std::atomic<detail::Job*> head_{nullptr};
   alignas(64) std::atomic<std::uint64_t> depth_{0};
   alignas(64) std::atomic<std::uint32_t> state_{kRunning};
-  std::atomic<std::uint32_t> kicked_{0};  // wake() since the writer last slept
+  std::atomic<std::uint32_t> kicked_{0};               // wake() since the writer last slept
+  alignas(64) std::atomic<std::uint64_t> callers_{0};  // callers between enter() and leave()
+  std::atomic<bool> draining_{false};
 
   // Slow path only: producers waiting for space (enqueue_timeout_ms > 0).
   std::atomic<std::uint32_t> space_waiters_{0};

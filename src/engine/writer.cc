@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
@@ -48,6 +49,23 @@ std::exception_ptr capture_job_error() {
   }
 }
 
+// Sabotage::AckBeforeCommit (tests only): the deliberately broken writer that tells the
+// batch's successful jobs "ok" before COMMIT. Told jobs leave the batch (null), as finish_batch
+// would have left them.
+void ack_before_commit(std::vector<detail::Job*>& batch,
+                       const std::vector<std::exception_ptr>& outcome, EngineMetrics& metrics,
+                       detail::Completion& completion) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (outcome[i] || batch[i] == nullptr) continue;
+    detail::Job* job = std::exchange(batch[i], nullptr);
+    EngineMetrics::bump(metrics.jobs_ok);
+    std::shared_ptr<void> keep = std::move(job->keepalive);
+    count_ack();
+    detail::Completion::publish(*job);
+  }
+  completion.wake_all();
+}
+
 }  // namespace
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
@@ -61,7 +79,8 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
       checkpointer_(checkpointer),
       lock_(lock),
       slot_(slot),
-      owner_(owner) {
+      owner_(owner),
+      callers_lead_(config.caller_commits && config.commit_delay_us == 0) {
   batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
   // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint
@@ -78,6 +97,7 @@ void Writer::start() {
 }
 
 void Writer::stop() noexcept {
+  queue_.set_draining();
   stopping_.store(true, std::memory_order_seq_cst);
   queue_.wake();
   if (thread_.joinable()) thread_.join();
@@ -143,21 +163,62 @@ void Writer::publish_counters() noexcept {
 }
 
 void Writer::run() noexcept {
-  tl_writer_owner = owner_;
   pthread_setname_np(pthread_self(), "sluice-writer");  // visible in top -H, perf, gdb
   for (;;) {
-    detail::Job* list = queue_.take_all();
-    if (list == nullptr) {
-      if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0) break;
-      // Spin for the next job only under light load: when callers sleep, they are many, and
-      // a spinning writer would take the core they need to submit their next jobs.
-      const bool light = completion_.sleepers() == 0 && !stopping_.load();
-      queue_.wait_for_work(kIdleWaitNs, light ? kWriterSpinNs : 0);
+    if (queue_.has_jobs()) {
+      if (!try_lead()) {
+        // A caller leads: it commits these jobs or kicks us when it steps down and some remain.
+        queue_.wait_for_kick(kIdleWaitNs);
+        continue;
+      }
+      drain(nullptr);
+      step_down();
       continue;
     }
+    if (stopping_.load(std::memory_order_seq_cst) && queue_.depth() == 0 &&
+        queue_.callers_inside() == 0 && !queue_.has_jobs()) {
+      break;
+    }
+    // Spin for the next job only under light load, and not while callers lead their own
+    // commits: when callers sleep, they are many, and a spinning writer would take the core
+    // they need to submit their next jobs.
+    const bool light = !callers_lead_ && completion_.sleepers() == 0 && !stopping_.load();
+    queue_.wait_for_work(kIdleWaitNs, light ? kWriterSpinNs : 0);
+  }
+  // The last caller to leave lead() may still be stepping down: take the flag once so that its
+  // hands are off the connection before the owner closes it.
+  while (leading_.exchange(true, std::memory_order_seq_cst)) queue_.wait_for_kick(1'000'000);
+}
+
+bool Writer::try_lead() noexcept {
+  if (leading_.exchange(true, std::memory_order_seq_cst)) return false;
+  outer_owner_ = tl_writer_owner;
+  tl_writer_owner = owner_;
+  return true;
+}
+
+void Writer::step_down() noexcept {
+  tl_writer_owner = outer_owner_;
+  // Pairs with a pusher's push then try_lead (all seq_cst): either it became leader, or we see
+  // its job here.
+  leading_.store(false, std::memory_order_seq_cst);
+  if (queue_.has_jobs()) queue_.wake();
+}
+
+void Writer::drain(const detail::Job* own) {
+  while (own == nullptr || own->done.load(std::memory_order_acquire) == 0) {
+    detail::Job* list = queue_.take_all();
+    if (list == nullptr) return;
     process(list);
   }
-  tl_writer_owner = nullptr;
+}
+
+void Writer::lead(detail::Job& own) noexcept {
+  while (own.done.load(std::memory_order_acquire) == 0) {
+    if (!try_lead()) return;  // the running leader sees our job
+    drain(&own);
+    step_down();
+  }
 }
 
 void Writer::process(detail::Job* list) {
@@ -293,6 +354,9 @@ void Writer::run_transaction() {
     if (ok == 0) {
       rollback();
     } else {
+      if (sabotaged(Sabotage::AckBeforeCommit)) {
+        ack_before_commit(batch_, outcome_, metrics_, completion_);
+      }
       crash_point(CrashPoint::BeforeCommit);
       commit();
       bump_commit_epoch();  // before any caller of the batch wakes (read-your-writes)
@@ -343,12 +407,14 @@ void Writer::fail_all(const std::exception_ptr& error) {
 void Writer::finish_batch() {
   const std::int64_t end = now_ns();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
+    if (batch_[i] == nullptr) continue;  // told already (Sabotage::AckBeforeCommit)
     detail::Job& job = *batch_[i];
     if (outcome_[i]) {
       job.error = std::move(outcome_[i]);
       EngineMetrics::bump(metrics_.jobs_failed);
     } else {
       EngineMetrics::bump(metrics_.jobs_ok);
+      count_ack();
     }
     // Async jobs are timed here; a synchronous caller times itself after waking.
     std::shared_ptr<void> keep = std::move(job.keepalive);

@@ -1,7 +1,17 @@
-// Writer: the one thread that owns the write connection and runs group commit.
+// Writer: group commit on the write connection — led by a waiting caller or by the writer thread.
 //
-// Loop: take everything queued (WriteQueue::take_all), and for each run of up to max_batch_jobs
-// write jobs:
+// Leader/follower (Config::caller_commits, as LevelDB's DBImpl::Write and MySQL's binlog group
+// commit): a synchronous caller pushes its job and, when no one leads, becomes the leader on its
+// own thread, which already holds a CPU: it takes everything queued (its own job and those of
+// callers that arrived meanwhile), commits it, wakes the followers, and steps down as soon as
+// its own job is done. Callers that find a leader wait for it. Jobs the leader leaves behind,
+// and every asynchronous (submit) job, are taken by the writer thread, which leads the same way.
+// Exactly one leader at a time (the `leading_` flag); the write connection belongs to it.
+// No lost job: a caller pushes, then tries the flag; a leader clears the flag, then looks at the
+// queue (both seq_cst) — either the caller becomes leader or the leader sees its job.
+//
+// A leader's loop: take everything queued (WriteQueue::take_all), and for each run of up to
+// max_batch_jobs write jobs:
 //   1. fail, unexecuted, every job past its deadline (DeadlineExceeded);
 //   2. take the cross-process writer lock (coord/writer_lock.h; the writers of other Sluice
 //      processes wait for it in the kernel), then BEGIN IMMEDIATE — on SQLITE_BUSY from a
@@ -20,11 +30,16 @@
 // Control jobs (explicit checkpoints) run between batches, outside any transaction, under the
 // writer lock.
 //
-// Shutdown (stop()): admission is already closed by the owner; the writer drains until the
-// queue's admitted count is zero, then the thread ends. The connection stays open for the owner
-// to run the final checkpoint and close it.
+// Shutdown (stop()): admission is already closed by the owner; the writer thread drains until the
+// queue's admitted count is zero and no caller is inside lead() (WriteQueue::enter/leave), then
+// the thread ends. The connection stays open for the owner to run the final checkpoint and close
+// it.
 //
-// Thread-safety: start()/stop() from the owner; everything else runs on the writer thread.
+// A job therefore runs on whichever thread leads: its own caller's, another caller's, or the
+// writer thread — never two at once.
+//
+// Thread-safety: start()/stop() from the owner; lead() from callers between WriteQueue::enter()
+// and leave(); the batch state is touched only by the current leader.
 #pragma once
 
 #include <atomic>
@@ -62,7 +77,16 @@ class Writer {
   // Drains what the queue admitted, then joins the thread. Idempotent.
   void stop() noexcept;
 
-  // True on the writer thread of `owner` (used to refuse re-entrant calls).
+  // Caller, after WriteQueue::push_quiet(&own): leads group commit on this thread while no one
+  // else leads, until `own` is done; returns at once when another leader runs (it will see
+  // `own`). The caller then waits for `own` as usual (detail::wait).
+  void lead(detail::Job& own) noexcept;
+  // Whether synchronous callers lead (Config::caller_commits, and no commit_delay_us linger:
+  // a leader does not linger on a caller's thread).
+  bool callers_lead() const noexcept { return callers_lead_; }
+
+  // True on a thread leading group commit for `owner`, i.e. inside its write jobs (used to refuse
+  // re-entrant calls).
   static bool on_writer_thread(const void* owner) noexcept;
 
   // Set after an error of unknown outcome; then every write fails with WritesRefused.
@@ -71,6 +95,10 @@ class Writer {
 
  private:
   void run() noexcept;
+  bool try_lead() noexcept;   // takes the leader flag; marks this thread as the writer
+  void step_down() noexcept;  // clears it; kicks the writer thread when jobs are left
+  // Takes and commits what is queued until `own` is done (or, null, until the queue is empty).
+  void drain(const detail::Job* own);
   void process(detail::Job* list);
   void run_batch();
   // BEGIN IMMEDIATE ... COMMIT of the live jobs of the batch, under the writer lock.
@@ -106,8 +134,11 @@ class Writer {
   coord::WriterLock& lock_;
   coord::ProcessSlot* slot_;
   const void* owner_;
+  const bool callers_lead_;
 
-  // Writer-thread state.
+  // The leader's state (one leader at a time: leading_).
+  std::atomic<bool> leading_{false};
+  const void* outer_owner_ = nullptr;             // the leading thread's tl owner before it led
   std::vector<detail::Job*> batch_;               // current batch (capacity max_batch_jobs)
   std::vector<std::exception_ptr> outcome_;       // per batch slot; null = ok
   std::minstd_rand rng_{std::random_device{}()};  // backoff jitter

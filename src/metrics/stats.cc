@@ -60,6 +60,8 @@ std::vector<CounterRow> counters(const Stats& s) {
 std::vector<CounterRow> gauges(const Stats& s) {
   return {
       {"queue_depth_jobs", "Write jobs queued, not yet taken by the writer", s.queue_depth},
+      {"enqueue_waiters", "Callers waiting for write-queue space (enqueue_timeout_ms)",
+       s.enqueue_waiters},
       {"readers_in_use", "Pooled read connections leased", s.readers_in_use},
       {"readers_total", "Reader pool size", s.readers_total},
       {"wal_frames_pages", "WAL frames after the last commit", s.wal_frames},

@@ -1,11 +1,15 @@
 #include "sluice/connection.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "sqlite/result_code.h"
 
@@ -18,6 +22,38 @@ struct SqlHash {
     return std::hash<std::string_view>{}(s);
   }
 };
+
+// fsync(2) of a directory, so that the entries created in it survive a power loss.
+std::error_code sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {errno, std::generic_category()};
+  std::error_code ec;
+  if (::fsync(fd) != 0) ec = {errno, std::generic_category()};
+  ::close(fd);
+  return ec;
+}
+
+// Creates `dir` and its missing parents, then fsyncs the parent of each directory created: a
+// new directory's entry lives in its parent, and until that is synced a power loss may take the
+// directory — and the database created in it — away again (SQLite syncs the directory of the
+// files it creates, not the directories above).
+std::error_code create_directories_durably(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> missing;  // deepest first
+  for (std::filesystem::path p = dir; !p.empty() && !std::filesystem::exists(p, ec);
+       p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  if (ec) return ec;
+  if (missing.empty()) return {};
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return ec;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (std::error_code e = sync_directory(it->parent_path())) return e;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -52,8 +88,8 @@ Connection Connection::open(const std::string& path, const OpenOptions& options)
   }
   if (options.create_parent_dirs && options.mode == OpenOptions::Mode::ReadWriteCreate) {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    const std::error_code ec =
+        parent.empty() ? std::error_code{} : create_directories_durably(parent);
     if (ec) {
       throw Error(ErrorCode::CantOpen, "cannot create directory '" + parent.string() +
                                            "' for database '" + path + "': " + ec.message());

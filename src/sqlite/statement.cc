@@ -11,11 +11,29 @@
 namespace sluice {
 namespace {
 
-// True when the statement's first keyword ends or nests a transaction. Write jobs run inside the
-// writer's transaction and must not touch it. Computed once per prepare.
-bool starts_transaction_control(std::string_view sql) {
+// Index of the first character of `sql` that is neither white space nor inside a comment
+// (`-- ...` to the end of the line, `/* ... */`), as SQLite's tokenizer skips them.
+std::size_t skip_space_and_comments(std::string_view sql) {
   std::size_t i = 0;
-  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  for (;;) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    if (sql.substr(i, 2) == "--") {
+      const std::size_t eol = sql.find('\n', i);
+      i = eol == std::string_view::npos ? sql.size() : eol + 1;
+    } else if (sql.substr(i, 2) == "/*") {
+      const std::size_t end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      return i;
+    }
+  }
+}
+
+// True when the statement's first keyword ends or nests a transaction. Write jobs run inside the
+// writer's transaction and must not touch it. Computed once per prepare. Comments before the
+// keyword are skipped: "/* x */ COMMIT" is a COMMIT.
+bool starts_transaction_control(std::string_view sql) {
+  std::size_t i = skip_space_and_comments(sql);
   std::string word;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])) && word.size() < 10) {
     word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));

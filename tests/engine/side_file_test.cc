@@ -104,6 +104,14 @@ TEST(SideFile, FileFromAnotherLayoutIsRefusedWithAClearErrorWhileAProcessIsAttac
     EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
     EXPECT_NE(std::string(e.what()).find("another Sluice version"), std::string::npos) << e.what();
   }
+  // The operator's view (read_side_file, `sluice inspect`) refuses it the same way.
+  try {
+    (void)read_side_file(db);
+    FAIL() << "read an incompatible side file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("another Sluice version"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SideFile, FileFromAnotherLayoutIsInitialisedAnewWhenNobodyIsAttached) {

@@ -4,11 +4,14 @@
 //
 //   write DB PROC THREADS ROWS [tuned]
 //                                print "ready", wait for a line, then THREADS threads insert
-//                                ROWS rows each; print "done MS MAX_US" (elapsed, slowest
-//                                insert) and exit 0. `tuned`: no Sluice — each thread its own
-//                                connection, BEGIN IMMEDIATE per row, busy_timeout 5000 (the
-//                                seeds' tuned setup), for comparison
+//                                ROWS rows each; print "done MS MAX_US JOBS_OK JOBS_FAILED
+//                                BUSY_TIMEOUTS" (elapsed, slowest insert, then the Database's
+//                                counters; 0 0 0 when tuned) and exit 0. `tuned`: no Sluice — each
+//                                thread its own connection, BEGIN IMMEDIATE per row, busy_timeout
+//                                5000 (the seeds' tuned setup), for comparison
 //   stream DB PROC MS            insert rows as fast as possible for MS ms; print "done N"
+//   until DB PROC                print "ready", insert rows as fast as possible until a line
+//                                arrives on stdin; print "done N"
 //   hold DB                      inside a write job (so holding the writer lock, mid-batch):
 //                                insert a row of proc -2, print "holding", block until killed
 //   lease DB                     print "active" once this process holds the checkpointer lease,
@@ -17,6 +20,7 @@
 //                                ROWS one-row transactions with proc -1; print "done"
 //
 // Config comes from Config::from_env (SLUICE_* variables), the path from the argument.
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,8 +95,11 @@ int write_mode(const std::string& path, int proc, int threads, int rows, bool tu
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
+  const sluice::Stats st = tuned ? sluice::Stats{} : db->stats();
   say("done " + std::to_string(ms) + " " +
-      std::to_string(*std::max_element(worst.begin(), worst.end())));
+      std::to_string(*std::max_element(worst.begin(), worst.end())) + " " +
+      std::to_string(st.jobs_ok) + " " + std::to_string(st.jobs_failed) + " " +
+      std::to_string(st.busy_timeouts));
   return 0;
 }
 
@@ -102,6 +109,19 @@ int stream_mode(const std::string& path, int proc, int ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   int i = 0;
   while (std::chrono::steady_clock::now() < end) db.execute(kInsert, proc, 0, i++);
+  say("done " + std::to_string(i));
+  return 0;
+}
+
+int until_mode(const std::string& path, int proc) {
+  Database db = open(path);
+  say("ready");
+  int i = 0;
+  for (;;) {
+    pollfd in{0, POLLIN, 0};
+    if ((i & 63) == 0 && poll(&in, 1, 0) > 0) break;
+    db.execute(kInsert, proc, 0, i++);
+  }
   say("done " + std::to_string(i));
   return 0;
 }
@@ -150,6 +170,7 @@ int main(int argc, char** argv) {
     }
     if (a.size() == 4 && a[0] == "stream")
       return stream_mode(a[1], std::stoi(a[2]), std::stoi(a[3]));
+    if (a.size() == 3 && a[0] == "until") return until_mode(a[1], std::stoi(a[2]));
     if (a.size() == 2 && a[0] == "hold") return hold_mode(a[1]);
     if (a.size() == 2 && a[0] == "lease") return lease_mode(a[1]);
     if (a.size() == 3 && a[0] == "foreign") return foreign_mode(a[1], std::stoi(a[2]));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reliability suite at full size (docs/reliability.md): power loss ≥ 1,000 seeds per
 # synchronous mode, the I/O fault loops, the crash test with ≥ 100 kills per kill point in every
-# mode, the writer stress test over many seeds, and a longer fuzz run. Prints every figure line
+# mode, the deliberately broken builds (each must be caught), the writer stress test over many
+# seeds, and a longer fuzz run. Prints every figure line
 # and writes them to BUILD_DIR/reliability-summary.txt.
 #   usage: tests/reliability/run_full.sh BUILD_DIR [FUZZ_BUILD_DIR]
 # Sizes can be changed with POWER_LOSS_SEEDS (per mode and sector size), CRASH_RANDOM_ROUNDS,
@@ -24,7 +25,11 @@ seed_args=()
 [[ -n "${CRASH_SEED:-}" ]] && seed_args=(--seed "$CRASH_SEED")
 "$build/tests/sluice_crashtest" --processes 3 --threads 2 \
   --random-rounds "${CRASH_RANDOM_ROUNDS:-200}" --point-rounds "${CRASH_POINT_ROUNDS:-100}" \
-  --synchronous off,normal,full "${seed_args[@]}" 2>&1 | tee -a "$log"
+  --synchronous off,normal,full,extra "${seed_args[@]}" 2>&1 | tee -a "$log"
+
+step "sabotage: a writer that acks before COMMIT must be caught"
+"$build/tests/sluice_crashtest" --processes 3 --threads 2 --random-rounds 10 --point-rounds 10 \
+  --synchronous normal,full --sabotage ack-before-commit "${seed_args[@]}" 2>&1 | tee -a "$log"
 
 step "writer stress: ${STRESS_SEEDS:-200} seeds"
 SLUICE_STRESS_SEEDS=${STRESS_SEEDS:-200} "$build/tests/engine_tests" --gtest_filter='WriterStress*' \

@@ -48,6 +48,11 @@ struct State {
   std::map<std::string, DurableFile> files;
   std::uint64_t kill_at_db_write = 0;
   std::uint64_t db_writes = 0;
+  void (*before_crash)() = nullptr;
+  // Directory → files created in it (in order) since its last sync, in power-loss mode.
+  std::map<std::string, std::vector<std::string>> unsynced_entries;
+  // Created journals and WALs whose first sync syncs their directory (the unix VFS's rule).
+  std::set<std::string> dirsync_on_first_sync;
 };
 
 // Never destroyed: SQLite may call the VFS while the process exits.
@@ -101,26 +106,74 @@ bool injected(State& s, FaultOp op) {
   return hit;
 }
 
+// Whether f's synced content is kept apart: in power-loss mode, and while a fault is armed (a
+// failed sync drops what was not synced).
 bool tracked(const State& s, sqlite3_file* f) {
-  return s.power_loss && as_file(f)->path != nullptr;
+  return (s.power_loss || s.armed) && as_file(f)->path != nullptr;
+}
+
+// A failed writeback (EIO): the kernel drops the dirty pages, so every sector written since the
+// last good sync reads back as it was then (zeros beyond the synced end); a truncation stays.
+// The file now holds only synced content. Caller holds the mutex.
+void drop_unsynced(State& s, sqlite3_file* f) {
+  DurableFile& d = durable(s, f);
+  const int sector = s.loss.sector_size;
+  const std::int64_t size = real_size(f);
+  for (const auto& [index, durable_bytes] : d.unsynced) {
+    const std::int64_t start = index * sector;
+    const std::int64_t now_len = std::clamp<std::int64_t>(size - start, 0, sector);
+    if (now_len == 0 || d.cut.count(index) != 0) continue;
+    std::vector<char> bytes(static_cast<std::size_t>(now_len), 0);
+    if (durable_bytes) {
+      std::copy_n(durable_bytes->begin(),
+                  std::min<std::size_t>(durable_bytes->size(), bytes.size()), bytes.begin());
+    }
+    real(f)->pMethods->xWrite(real(f), bytes.data(), static_cast<int>(bytes.size()), start);
+  }
+  d.unsynced.clear();
+  d.cut.clear();
+  d.durable_size = size;
+}
+
+// The content f has now is what a power loss keeps. Caller holds the mutex.
+void mark_synced(State& s, sqlite3_file* f) {
+  DurableFile& d = durable(s, f);
+  d.unsynced.clear();
+  d.cut.clear();
+  d.durable_size = real_size(f);
 }
 
 [[noreturn]] void crash_locked(State& s);
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// A sync of `path`: if it is a created journal or WAL's first, its directory is synced too,
+// as the unix VFS does (UNIXFILE_DIRSYNC). Caller holds the mutex.
+void note_sync(State& s, const std::string& path) {
+  if (s.dirsync_on_first_sync.erase(path) != 0) s.unsynced_entries.erase(directory_of(path));
+}
+
+// At the outage: of each directory's unsynced entries, a suffix (in creation order) is lost.
+void lose_unsynced_entries(State& s, std::mt19937_64& rng) {
+  for (const auto& [dir, entries] : s.unsynced_entries) {
+    const std::size_t kept = rng() % (entries.size() + 1);
+    for (std::size_t i = kept; i < entries.size(); ++i) ::unlink(entries[i].c_str());
+  }
+}
 
 int on_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
   State& s = state();
   std::unique_lock lock(s.mu);
   if (as_file(f)->main_db && s.kill_at_db_write != 0 && ++s.db_writes == s.kill_at_db_write) {
+    if (s.before_crash != nullptr) s.before_crash();
     ::raise(SIGKILL);
   }
-  if (injected(s, FaultOp::Write)) {
-    if (s.fault.error != ENOSPC) return SQLITE_IOERR_WRITE;
-    // A full disk takes part of the write, as write(2) does, then refuses the rest.
-    if (n / 2 > 0) real(f)->pMethods->xWrite(real(f), buf, n / 2, offset);
-    return SQLITE_FULL;
-  }
+  const bool fail = injected(s, FaultOp::Write);
   if (tracked(s, f) && n > 0) {
-    if (s.loss.crash_at_write != 0 &&
+    if (s.power_loss && s.loss.crash_at_write != 0 &&
         s.counts[static_cast<int>(FaultOp::Write)] >= s.loss.crash_at_write) {
       crash_locked(s);
     }
@@ -130,22 +183,35 @@ int on_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 offset) {
       save_sector(d, f, i, sector);
     }
   }
+  if (fail) {
+    if (s.fault.error != ENOSPC) return SQLITE_IOERR_WRITE;
+    // A full disk takes part of the write, as write(2) does, then refuses the rest.
+    if (n / 2 > 0) real(f)->pMethods->xWrite(real(f), buf, n / 2, offset);
+    return SQLITE_FULL;
+  }
   return real(f)->pMethods->xWrite(real(f), buf, n, offset);
 }
 
 int on_sync(sqlite3_file* f, int flags) {
   State& s = state();
   std::unique_lock lock(s.mu);
-  if (injected(s, FaultOp::Sync)) return SQLITE_IOERR_FSYNC;
+  if (injected(s, FaultOp::Sync)) {
+    if (tracked(s, f) && s.fault.error != ENOSPC) drop_unsynced(s, f);
+    return SQLITE_IOERR_FSYNC;
+  }
   if (!tracked(s, f)) return real(f)->pMethods->xSync(real(f), flags);
+  if (!s.power_loss) {
+    const int rc = real(f)->pMethods->xSync(real(f), flags);
+    if (rc == SQLITE_OK) mark_synced(s, f);
+    return rc;
+  }
   if (s.loss.crash_at_sync != 0 &&
       s.counts[static_cast<int>(FaultOp::Sync)] >= s.loss.crash_at_sync) {
     crash_locked(s);
   }
-  DurableFile& d = durable(s, f);
-  d.unsynced.clear();
-  d.cut.clear();
-  d.durable_size = real_size(f);
+  if (s.loss.skip_db_sync && as_file(f)->main_db) return SQLITE_OK;  // the sabotage: a lie
+  note_sync(s, as_file(f)->path);
+  mark_synced(s, f);
   return SQLITE_OK;  // simulated: the real disk's durability does not matter here
 }
 
@@ -173,12 +239,14 @@ int sector_size(sqlite3_file* f) {
 int device_characteristics(sqlite3_file* f) {
   State& s = state();
   std::lock_guard lock(s.mu);
-  return s.power_loss ? 0 : real(f)->pMethods->xDeviceCharacteristics(real(f));
+  if (!s.power_loss) return real(f)->pMethods->xDeviceCharacteristics(real(f));
+  return s.loss.powersafe_overwrite ? SQLITE_IOCAP_POWERSAFE_OVERWRITE : 0;
 }
 
 // The outage: every unsynced sector keeps its new bytes, gets its durable bytes back or is
 // garbled; a file that grew may lose the whole tail. Then the process ends.
 [[noreturn]] void crash_locked(State& s) {
+  if (s.before_crash != nullptr) s.before_crash();
   std::mt19937_64 rng(s.loss.seed);
   const int sector = s.loss.sector_size;
   for (auto& [path, d] : s.files) {
@@ -198,7 +266,7 @@ int device_characteristics(sqlite3_file* f) {
         (void)!::pwrite(fd, durable_bytes->data(), durable_bytes->size(), start);
         continue;
       }
-      const std::optional<std::vector<char>> old = cut ? std::nullopt : durable_bytes;
+      const std::vector<char>* old = cut || !durable_bytes ? nullptr : &*durable_bytes;
       std::vector<char> bytes;
       switch (rng() % 3) {
         case 0:  // the new bytes reached the platter
@@ -206,10 +274,21 @@ int device_characteristics(sqlite3_file* f) {
         case 1:  // the write never happened
           bytes = old ? *old : std::vector<char>(static_cast<std::size_t>(now_len), 0);
           break;
-        default:  // torn: garbage
+        default: {  // torn: garbage
           bytes.resize(
               static_cast<std::size_t>(std::max<std::int64_t>(now_len, old ? old->size() : 0)));
-          for (char& b : bytes) b = static_cast<char>(rng());
+          // With powersafe overwrite a torn write garbles only the bytes it changed; without,
+          // the whole sector — also the synced bytes a later write shares the sector with.
+          std::vector<char> now(static_cast<std::size_t>(now_len));
+          if (s.loss.powersafe_overwrite && old) {
+            (void)!::pread(fd, now.data(), now.size(), start);
+          }
+          for (std::size_t i = 0; i < bytes.size(); ++i) {
+            const bool unchanged = s.loss.powersafe_overwrite && old && i < old->size() &&
+                                   i < now.size() && now[i] == (*old)[i];
+            bytes[i] = unchanged ? now[i] : static_cast<char>(rng());
+          }
+        }
       }
       if (!bytes.empty()) (void)!::pwrite(fd, bytes.data(), bytes.size(), start);
     }
@@ -218,6 +297,7 @@ int device_characteristics(sqlite3_file* f) {
     }
     ::close(fd);
   }
+  lose_unsynced_entries(s, rng);
   ::_exit(FaultVfs::kPowerLossExitCode);
 }
 
@@ -266,10 +346,22 @@ int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, in
   file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + sizeof(File));
   file->path = name;
   file->main_db = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  const bool created =
+      name != nullptr && (flags & SQLITE_OPEN_CREATE) != 0 && ::access(name, F_OK) != 0;
   const int rc = g_base->xOpen(g_base, name, file->real, flags, out);
   if (rc != SQLITE_OK || file->real->pMethods == nullptr) {
     f->pMethods = nullptr;
     return rc;
+  }
+  if (created) {
+    State& s = state();
+    std::lock_guard lock(s.mu);
+    if (s.power_loss) {
+      s.unsynced_entries[directory_of(name)].push_back(name);
+      if ((flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_SUPER_JOURNAL)) != 0) {
+        s.dirsync_on_first_sync.insert(name);
+      }
+    }
   }
   // Every file of the unix VFS has the same methods; build our wrappers once.
   std::call_once(g_methods_once, [&] { build_methods(*file->real->pMethods); });
@@ -282,6 +374,9 @@ int vfs_delete(sqlite3_vfs*, const char* name, int sync_dir) {
     State& s = state();
     std::lock_guard lock(s.mu);
     s.files.erase(name);
+    s.dirsync_on_first_sync.erase(name);
+    auto it = s.unsynced_entries.find(directory_of(name));
+    if (it != s.unsynced_entries.end()) std::erase(it->second, std::string(name));
   }
   return g_base->xDelete(g_base, name, sync_dir);
 }
@@ -317,6 +412,10 @@ void FaultVfs::install() {
 void FaultVfs::arm(const IoFault& fault) {
   State& s = state();
   std::lock_guard lock(s.mu);
+  if (!s.power_loss) {
+    s.loss = PowerLoss{};  // the sector size of the synced-content bookkeeping
+    s.files.clear();
+  }
   s.fault = fault;
   s.armed = true;
   s.fired = false;
@@ -329,6 +428,8 @@ void FaultVfs::disarm() {
   s.armed = false;
   s.power_loss = false;
   s.files.clear();
+  s.unsynced_entries.clear();
+  s.dirsync_on_first_sync.clear();
 }
 
 bool FaultVfs::fired() {
@@ -349,6 +450,8 @@ void FaultVfs::start_power_loss(const PowerLoss& config) {
   s.loss = config;
   s.power_loss = true;
   s.files.clear();
+  s.unsynced_entries.clear();
+  s.dirsync_on_first_sync.clear();
   s.counts = {};
 }
 
@@ -356,6 +459,12 @@ void FaultVfs::crash_now() {
   State& s = state();
   s.mu.lock();  // never released: every other file operation stops here until the exit
   crash_locked(s);
+}
+
+void FaultVfs::set_before_crash(void (*hook)()) {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.before_crash = hook;
 }
 
 void FaultVfs::kill_at_main_db_write(std::uint64_t nth) {

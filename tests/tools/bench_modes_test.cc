@@ -2,6 +2,7 @@
 // the flags that go with them, run through the real binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -44,14 +45,23 @@ TEST(BenchProcesses, EveryProcessRunsItsSliceAndThePercentilesCoverAllOfThem) {
     EXPECT_EQ(p["write"]["count"], total) << mode;
     ASSERT_EQ(p["per_process"].size(), 3u) << mode;
     std::int64_t sum = 0;
+    double rate_sum = 0, rate_min = 0;
     for (const auto& proc : p["per_process"]) {
       EXPECT_GT(proc["ops"], 0) << mode;
       sum += proc["ops"].get<std::int64_t>();
       pids.insert(proc["pid"].get<int>());
+      // Each process's rate is its own ops over its own run.
+      const double rate = proc["ops_per_s"].get<double>();
+      EXPECT_NEAR(rate, proc["ops"].get<double>() / proc["seconds"].get<double>(), rate * 1e-6)
+          << mode;
+      rate_min = rate_sum == 0 ? rate : std::min(rate_min, rate);
+      rate_sum += rate;
     }
     EXPECT_EQ(sum, total) << mode;
+    // Fairness is the slowest process's rate over the mean rate, from the rows above.
+    const double mean = rate_sum / 3;
+    EXPECT_NEAR(p["fairness"].get<double>(), rate_min / mean, 1e-9) << mode;
     EXPECT_GT(p["fairness"], 0.0) << mode;
-    EXPECT_LE(p["fairness"], 1.0) << mode;
     EXPECT_FALSE(p["wal_series"].empty()) << mode;
   }
   EXPECT_EQ(pids.size(), 6u) << "each point runs in fresh processes";

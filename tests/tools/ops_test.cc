@@ -4,13 +4,16 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
+#include "common/checkpoint_holder.h"
 #include "common/temp_dir.h"
 #include "sluice/sluice.h"
 #include "tools/cli_runner.h"
@@ -46,7 +49,7 @@ TEST(Inspect, LiveDatabaseShowsItsWal) {
   TempDir dir;
   std::string path = dir.file("live.db");
   Config cfg;
-  cfg.checkpoint_pages = 1000000;  // keep every frame in the WAL for this test
+  cfg.commit_autocheckpoint_pages = 10'000'000;  // no checkpointer: every frame stays in the WAL
   Database db = Database::open(path, cfg);
   db.execute("CREATE TABLE t(x BLOB)");
   for (int i = 0; i < 50; ++i) db.execute("INSERT INTO t VALUES (zeroblob(3000))");
@@ -69,7 +72,7 @@ TEST(Checkpoint, TruncateWhileAnotherProcessHoldsTheDatabase) {
   TempDir dir;
   std::string path = dir.file("ckpt.db");
   Config cfg;
-  cfg.checkpoint_pages = 1000000;
+  cfg.commit_autocheckpoint_pages = 10'000'000;  // no checkpointer: only the CLI checkpoints
   Database db = Database::open(path, cfg);
   db.execute("CREATE TABLE t(x BLOB)");
   for (int i = 0; i < 50; ++i) db.execute("INSERT INTO t VALUES (zeroblob(3000))");
@@ -96,7 +99,9 @@ struct PinnedWal {
   }
   static Database open_with_one_row(const std::string& path) {
     Config cfg;
-    cfg.checkpoint_pages = 1000000;
+    // No checkpointer thread (whose own checkpoints would make the ones tested here busy), and
+    // commits that never reach their checkpoint.
+    cfg.commit_autocheckpoint_pages = 10'000'000;
     Database db = Database::open(path, cfg);
     db.execute("CREATE TABLE t(x)");
     db.execute("INSERT INTO t VALUES (1)");
@@ -127,27 +132,28 @@ TEST(Checkpoint, PassiveWaitsForAnotherCheckpointInProgress) {
   std::string path = dir.file("other.db");
   PinnedWal pinned(path);
   Connection& reader = pinned.reader;
-  // Another checkpoint: FULL holds the checkpoint lock while its busy handler waits (~1 s) for
-  // the reader; the handler's first call says the lock is held.
-  std::atomic<bool> waiting{false};
-  std::thread other([&] {
-    Connection c = Connection::open(path);
-    sqlite3_busy_handler(
-        c.native_handle(),
-        [](void* flag, int n) {
-          static_cast<std::atomic<bool>*>(flag)->store(true);
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-          return n < 200 ? 1 : 0;
-        },
-        &waiting);
-    (void)c.query("PRAGMA wal_checkpoint(FULL)").next();
-  });
-  while (!waiting) std::this_thread::yield();
-  auto r = sluice_cli("checkpoint " + path + " --mode passive --busy-timeout 10000");
-  other.join();
+  // Another checkpoint in progress, held until the CLI has said it is waiting for it: the CLI
+  // provably goes through its wait.
+  testing::CheckpointHolder other(path);
+  ASSERT_TRUE(other.wait_until_holding()) << "the other checkpoint never waited for the reader";
+  std::string output;
+  FILE* cli = popen((std::string(SLUICE_CLI_PATH) + " checkpoint " + path +
+                     " --mode passive --busy-timeout 60000 2>&1")
+                        .c_str(),
+                    "r");
+  ASSERT_NE(cli, nullptr);
+  std::array<char, 4096> line{};
+  while (std::fgets(line.data(), line.size(), cli) != nullptr) {
+    output += line.data();
+    if (output.find("another checkpoint is in progress") != std::string::npos) other.release();
+  }
+  const int status = pclose(cli);
+  other.release();  // whatever happened, let the other checkpoint end
   reader.exec("COMMIT");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("checkpoint passive of"), std::string::npos) << r.output;
+  EXPECT_NE(output.find("another checkpoint is in progress"), std::string::npos) << output;
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_NE(output.find("checkpoint passive of"), std::string::npos) << output;
 }
 
 TEST(Ops, MissingFileAndBadModeAreClearErrors) {

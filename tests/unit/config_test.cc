@@ -65,6 +65,7 @@ Config all_changed() {
   c.write_deadline_ms = 13;
   c.read_timeout_ms = 14;
   c.commit_delay_us = 15;
+  c.caller_commits = false;
   c.coordinate_processes = false;
   c.checkpoint_idle_ms = 16;
   c.commit_autocheckpoint_pages = 17;
@@ -104,6 +105,7 @@ const std::vector<std::string> kFields = {
     "write_deadline_ms",
     "read_timeout_ms",
     "commit_delay_us",
+    "caller_commits",
     "coordinate_processes",
     "checkpoint_idle_ms",
     "commit_autocheckpoint_pages",
@@ -142,6 +144,7 @@ TEST(Config, ProductionDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.write_deadline_ms, 30000);
   EXPECT_EQ(c.read_timeout_ms, 5000);
   EXPECT_EQ(c.commit_delay_us, 0);
+  EXPECT_TRUE(c.caller_commits);
   EXPECT_TRUE(c.coordinate_processes);
   EXPECT_EQ(c.checkpoint_idle_ms, 1000);
   EXPECT_EQ(c.commit_autocheckpoint_pages, 0);

@@ -128,6 +128,12 @@ TEST_F(StatementTest, TransactionControlIsRecognised) {
   EXPECT_TRUE(c.prepare("COMMIT").is_transaction_control());
   EXPECT_TRUE(c.prepare("SAVEPOINT x").is_transaction_control());
   EXPECT_FALSE(c.prepare("SELECT 'COMMIT'").is_transaction_control());
+  // Regression: a comment before the keyword hid it, and a write job could COMMIT mid-batch.
+  EXPECT_TRUE(c.prepare("/* why */ COMMIT").is_transaction_control());
+  EXPECT_TRUE(c.prepare("-- why\n  end").is_transaction_control());
+  EXPECT_TRUE(c.prepare("/* a */ -- b\n/* c */release x").is_transaction_control());
+  EXPECT_FALSE(c.prepare("/* COMMIT */ SELECT 1").is_transaction_control());
+  EXPECT_FALSE(c.prepare("-- ROLLBACK\nSELECT 1").is_transaction_control());
 }
 
 TEST(Connection, PragmaReadsBack) {

@@ -42,6 +42,7 @@ Stats distinct_stats() {
                            &s.lock_recoveries,
                            &s.long_reads,
                            &s.queue_depth,
+                           &s.enqueue_waiters,
                            &s.readers_in_use,
                            &s.readers_total,
                            &s.wal_frames,
@@ -103,6 +104,7 @@ const std::map<std::string, std::uint64_t Stats::*> kCounters = {
 };
 const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"queue_depth_jobs", &Stats::queue_depth},
+    {"enqueue_waiters", &Stats::enqueue_waiters},
     {"readers_in_use", &Stats::readers_in_use},
     {"readers_total", &Stats::readers_total},
     {"wal_frames_pages", &Stats::wal_frames},

@@ -28,6 +28,8 @@ const char* to_string(Mode m) {
       return "tuned-nommap";
     case Mode::SluiceStale:
       return "sluice-stale";
+    case Mode::SluiceHandoff:
+      return "sluice-handoff";
   }
   return "?";
 }
@@ -67,6 +69,8 @@ Extra modes (name them in --mode):
   tuned-nommap  tuned with mmap_size 0 (as Sluice's readers): what mmap is worth.
   sluice-stale  sluice with bounded-staleness reads (max_staleness_ms 5): a reader keeps its
            snapshot and page cache for 5 ms; each thread still sees its own writes.
+  sluice-handoff  sluice with every write handed to the writer thread (caller_commits=false)
+           instead of led by a waiting caller on its own thread.
 Phases:
   write    empty database without indices; 100,000 single-row inserts (x scale): users, tags,
            posts, user_posts, posts_tags in that order.
@@ -172,7 +176,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto* mode_opt =
       cmd->add_option("--mode", *modes,
                       "Modes, comma-separated: vanilla,tuned,sluice,sluice-ckpt-in-commit,"
-                      "tuned-nommap,sluice-stale (ingest "
+                      "tuned-nommap,sluice-stale,sluice-handoff (ingest "
                       "also sluice-submit, and runs all four of vanilla..sluice-submit by default)")
           ->delimiter(',')
           ->capture_default_str();
@@ -242,7 +246,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                               {"sluice-submit", Mode::SluiceSubmit},
                               {"sluice-ckpt-in-commit", Mode::SluiceCheckpointInCommit},
                               {"tuned-nommap", Mode::TunedNoMmap},
-                              {"sluice-stale", Mode::SluiceStale}}));
+                              {"sluice-stale", Mode::SluiceStale},
+                              {"sluice-handoff", Mode::SluiceHandoff}}));
     }
     if (opts->modes.empty()) {
       throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");

@@ -124,16 +124,20 @@ class ConnectionDriver final : public Driver {
 class SluiceDriver final : public Driver {
  public:
   // `commit_autocheckpoint_pages` > 0: checkpoint inside the COMMIT that crosses it.
-  // `max_staleness_ms` > 0: bounded-staleness reads.
-  SluiceDriver(const std::string& path, bool sync_full, int commit_autocheckpoint_pages,
-               int max_staleness_ms = 0)
-      : db_(Database::open(path,
-                           config(sync_full, commit_autocheckpoint_pages, max_staleness_ms))) {}
+  // The knobs the sluice modes differ in.
+  struct Variant {
+    int commit_autocheckpoint_pages = 0;  // > 0: checkpoint inside the COMMIT that crosses it
+    int max_staleness_ms = 0;             // > 0: bounded-staleness reads
+    bool caller_commits = true;           // false: every write goes to the writer thread
+  };
+  SluiceDriver(const std::string& path, bool sync_full, Variant v)
+      : db_(Database::open(path, config(sync_full, v))) {}
 
-  static Config config(bool sync_full, int commit_autocheckpoint_pages, int max_staleness_ms) {
+  static Config config(bool sync_full, Variant v) {
     Config c = Config::production();
-    c.commit_autocheckpoint_pages = commit_autocheckpoint_pages;
-    c.max_staleness_ms = max_staleness_ms;
+    c.commit_autocheckpoint_pages = v.commit_autocheckpoint_pages;
+    c.max_staleness_ms = v.max_staleness_ms;
+    c.caller_commits = v.caller_commits;
     c.synchronous = sync_full ? Synchronous::Full : Synchronous::Normal;
     // The same integrity work as vanilla/tuned (SQLite's default is foreign_keys=OFF).
     c.foreign_keys = false;
@@ -193,14 +197,19 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
       return std::make_unique<ConnectionDriver>(path, true, sync_full);
     case Mode::Sluice:
     case Mode::SluiceSubmit:
-      return std::make_unique<SluiceDriver>(path, sync_full, 0);
+      return std::make_unique<SluiceDriver>(path, sync_full, SluiceDriver::Variant{});
     case Mode::SluiceCheckpointInCommit:
       // SQLite's default wal_autocheckpoint (sqlite.org/pragma.html#pragma_wal_autocheckpoint).
-      return std::make_unique<SluiceDriver>(path, sync_full, 1000);
+      return std::make_unique<SluiceDriver>(
+          path, sync_full, SluiceDriver::Variant{.commit_autocheckpoint_pages = 1000});
     case Mode::TunedNoMmap:
       return std::make_unique<ConnectionDriver>(path, true, sync_full, false);
     case Mode::SluiceStale:
-      return std::make_unique<SluiceDriver>(path, sync_full, 0, kStaleMs);
+      return std::make_unique<SluiceDriver>(path, sync_full,
+                                            SluiceDriver::Variant{.max_staleness_ms = kStaleMs});
+    case Mode::SluiceHandoff:
+      return std::make_unique<SluiceDriver>(path, sync_full,
+                                            SluiceDriver::Variant{.caller_commits = false});
   }
   return nullptr;
 }

@@ -16,6 +16,7 @@ namespace sluice::bench {
 // path.
 // tuned-nommap: tuned with mmap_size 0 (Sluice's default), to tell what mmap is worth.
 // sluice-stale: Sluice with bounded-staleness reads (Config::max_staleness_ms = kStaleMs).
+// sluice-handoff: Sluice with every write handed to the writer thread (caller_commits off).
 enum class Mode {
   Vanilla,
   Tuned,
@@ -23,7 +24,8 @@ enum class Mode {
   SluiceSubmit,
   SluiceCheckpointInCommit,
   TunedNoMmap,
-  SluiceStale
+  SluiceStale,
+  SluiceHandoff
 };
 // The blog workload's two phases, and the ingest workload's single one.
 enum class Phase { Write, Mixed, Ingest };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -17,12 +18,13 @@ constexpr const char* kDescription =
     R"(Run one WAL checkpoint now: copy the WAL's frames back into the database file.
 
 Modes (sqlite.org/c3ref/wal_checkpoint_v2.html):
-  passive   copy what no reader still needs; never waits for readers or writers, only (up to
-            --busy-timeout) for another checkpoint in progress (safe any time)
+  passive   copy what no reader still needs; never waits for readers or writers (safe any
+            time)
   full      wait (up to --busy-timeout) for the writer, then copy everything
   restart   as full, then wait for readers so the next write starts the WAL from its beginning
   truncate  as restart, then truncate the -wal file to zero bytes
-Prints frames and bytes before and after, and the duration. Works while other processes are
+Every mode also waits (up to --busy-timeout) for another checkpoint in progress, e.g. a Sluice
+process's checkpointer, and says so on stderr. Prints frames and bytes before and after, and the duration. Works while other processes are
 writing, and on any SQLite database in WAL mode. Exit status: 0 done, 2 blocked (busy), 1 error.
 
 Examples:
@@ -54,7 +56,7 @@ int run(const Args& a) {
   c.pragma("busy_timeout=" + std::to_string(a.busy_timeout_ms));
   const auto start = std::chrono::steady_clock::now();
   const auto give_up = start + std::chrono::milliseconds(a.busy_timeout_ms);
-  bool busy = false;
+  bool busy = false, said_waiting = false;
   std::int64_t log = 0, copied = 0;
   for (;;) {
     auto q = c.query("PRAGMA wal_checkpoint(" + a.mode + ")");
@@ -62,9 +64,20 @@ int run(const Args& a) {
     busy = q.get<int>(0) != 0;
     log = q.get<std::int64_t>(1);
     copied = q.get<std::int64_t>(2);
-    // PASSIVE never calls the busy handler: busy means another checkpoint (e.g. a Sluice
-    // process's checkpointer) holds the checkpoint lock right now. Wait for it, up to the timeout.
-    if (!busy || a.mode != "passive" || std::chrono::steady_clock::now() >= give_up) break;
+    // SQLite never calls the busy handler for the checkpoint lock: busy with no counts (-1)
+    // means another checkpoint (e.g. a Sluice process's checkpointer) holds it right now, in any
+    // mode (PASSIVE is never busy otherwise). Wait for it, up to the timeout.
+    const bool other_checkpoint = busy && (a.mode == "passive" || log < 0);
+    if (!other_checkpoint || std::chrono::steady_clock::now() >= give_up) break;
+    if (!said_waiting) {
+      // Said once, as it starts: the operator (and the test of this wait) sees why it pauses.
+      fmt::print(stderr,
+                 "sluice checkpoint: another checkpoint is in progress; waiting for it (up to "
+                 "--busy-timeout {} ms)\n",
+                 a.busy_timeout_ms);
+      std::fflush(stderr);
+      said_waiting = true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const double ms =
@@ -79,7 +92,7 @@ int run(const Args& a) {
       "copied back\n",
       a.mode, a.path, ms, before.wal_frames, after.wal_frames, bytes(before.wal_bytes),
       bytes(after.wal_bytes), shown_copied, shown_log);
-  if (busy && a.mode == "passive") {
+  if (busy && (a.mode == "passive" || log < 0)) {
     fmt::print(stderr,
                "sluice checkpoint: blocked — another checkpoint held the WAL for longer than "
                "--busy-timeout {} ms; nothing is lost. Retry.\n",
@@ -107,7 +120,8 @@ void add_checkpoint_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"passive", "full", "restart", "truncate"}))
       ->capture_default_str();
   cmd->add_option("--busy-timeout", args->busy_timeout_ms,
-                  "How long full/restart/truncate wait for readers and writers (ms)")
+                  "How long to wait for another checkpoint, and full/restart/truncate for readers "
+                  "and writers (ms)")
       ->check(CLI::Range(0, 3'600'000))
       ->capture_default_str();
   cmd->callback([args, &exit_code] {

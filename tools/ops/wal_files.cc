@@ -93,7 +93,11 @@ FilesystemInfo filesystem_of(const std::string& path) {
   if (!std::filesystem::exists(p)) p = p.parent_path();
   struct statfs s {};
   if (statfs(p.c_str(), &s) != 0) return {"unknown", false};
-  switch (static_cast<unsigned long>(s.f_type)) {
+  return filesystem_of_type(static_cast<std::uint64_t>(s.f_type));
+}
+
+FilesystemInfo filesystem_of_type(std::uint64_t f_type) {
+  switch (static_cast<unsigned long>(f_type)) {
     case 0xEF53:
       return {"ext4", false};
     case 0x58465342:
@@ -124,7 +128,7 @@ FilesystemInfo filesystem_of(const std::string& path) {
       return {"gpfs", true};
     default: {
       char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(f_type));
       return {buf, false};
     }
   }

@@ -48,5 +48,9 @@ struct FilesystemInfo {
   bool wal_unsafe = false;
 };
 FilesystemInfo filesystem_of(const std::string& path);
+// The same for a statfs(2) f_type magic number (linux/magic.h), e.g. 0x6969 = nfs; unknown
+// numbers are named in hex and taken as safe. Separate so that tests can name filesystems this
+// machine has not mounted.
+FilesystemInfo filesystem_of_type(std::uint64_t f_type);
 
 }  // namespace sluice::ops

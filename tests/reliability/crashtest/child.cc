@@ -1,11 +1,14 @@
 // A writer process of the crash test: T threads write (writer, seq) rows one at a time through
-// Sluice, logging intent before and ack after each write, until the supervisor kills the
-// process or an armed kill point does. Any error is a finding: printed, exit code 2.
+// Sluice, logging intent before and ack after each write (shared-memory log, log.h), until the
+// supervisor kills the process or an armed kill point does. Before a kill point's SIGKILL the
+// process waits until every caller Sluice told "ok" has logged its ack (the engine's ack
+// barrier), so an ack given too early is on record. Any error is a finding: exit code 2.
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <thread>
 #include <vector>
@@ -14,12 +17,13 @@
 #include "crashtest/log.h"
 #include "engine/crash_points.h"
 #include "sluice/sluice.h"
+#include "support/ack_barrier.h"
 #include "support/fault_vfs.h"
+#include "support/oracle.h"
 
 namespace sluice::crashtest {
 namespace {
 
-constexpr const char* kInsert = "INSERT INTO rows(writer, seq, payload) VALUES (?, ?, zeroblob(?))";
 // A heavy job: replaces the writer's 500 filler rows in the same transaction as the row (so
 // the job is big, but the database does not grow with the number of rounds).
 constexpr const char* kFillerDelete = "DELETE FROM filler WHERE writer = ?";
@@ -28,6 +32,8 @@ constexpr const char* kFiller =
     "INSERT INTO filler(writer, i) SELECT ?, i FROM c";
 constexpr int kHeavyEvery = 10;   // thread 0's every 10th write is heavy
 constexpr int kMaxSeconds = 900;  // a child nobody killed stops by itself
+
+void wait_before_kill() { testing::wait_for_acks(engine::acks_published()); }
 
 Synchronous parse_mode(const std::string& m) {
   if (m == "off") return Synchronous::Off;
@@ -41,6 +47,9 @@ Synchronous parse_mode(const std::string& m) {
 int run_child(const Options& o) {
   const auto start = std::chrono::steady_clock::now();
   testing::FaultVfs::install();  // pass-through unless mid-checkpoint is armed
+  engine::set_ack_barrier(&testing::wait_for_acks);
+  testing::FaultVfs::set_before_crash(&wait_before_kill);
+  if (o.sabotage == "ack-before-commit") engine::set_sabotage(engine::Sabotage::AckBeforeCommit);
   if (o.kill_point == "mid-checkpoint") {
     testing::FaultVfs::kill_at_main_db_write(o.kill_nth);
   } else if (!o.kill_point.empty()) {
@@ -61,21 +70,25 @@ int run_child(const Options& o) {
       std::mt19937_64 rng(static_cast<std::uint64_t>(writer));
       try {
         for (std::int64_t seq = 1; !failed.load(); ++seq) {
-          const int size = static_cast<int>(20 + rng() % 200);
+          const auto payload = testing::row_payload(writer, seq, 20 + rng() % 200);
           const bool heavy = t == 0 && seq % kHeavyEvery == 0;
-          log.append({writer, seq, RecordKind::Intent});
-          db.write([&](Transaction& tx) {
-            tx.exec(kInsert, writer, seq, size);
-            if (heavy) {
-              tx.exec(kFillerDelete, writer);
-              tx.exec(kFiller, writer);
-            }
-          });
-          log.append({writer, seq, RecordKind::Ack});
+          log.intend(t, writer, seq);
+          {
+            testing::InWrite writing;
+            db.write([&](Transaction& tx) {
+              tx.exec(testing::kInsertRow, writer, seq, payload);
+              if (heavy) {
+                tx.exec(kFillerDelete, writer);
+                tx.exec(kFiller, writer);
+              }
+            });
+          }
+          log.ack(t, seq);
+          testing::logged();
           if (!first_ack.exchange(true)) {
-            const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - start);
-            log.append({writer, static_cast<std::int64_t>(us.count()), RecordKind::FirstAckUs});
+            log.first_ack(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count());
           }
         }
       } catch (const std::exception& e) {

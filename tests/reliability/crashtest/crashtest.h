@@ -17,6 +17,8 @@ struct Options {
   std::uint64_t seed = 0;                          // 0 = from the clock; always printed
   std::string dir;    // working directory; default: a fresh one under $TMPDIR, removed
   bool keep = false;  // keep the working directory
+  // A deliberately broken writer ("ack-before-commit"): the run succeeds only if it is caught.
+  std::string sabotage;
   // --- child (internal) ---
   bool child = false;
   std::string db, log, mode, kill_point;

@@ -1,8 +1,13 @@
-// The clients' own durable logs, outside the database: one file per process incarnation, a
-// record appended and fdatasync'ed before each write is sent (intent), after it is acknowledged
-// (ack), and once after the first ack (the time from process start, for recovery figures).
+// The clients' own logs, outside the database: one file per process incarnation, mapped
+// MAP_SHARED, holding for each writer thread the last seq it intended to write (stored before
+// the write is sent) and the last seq acknowledged to it (stored right after the ack), and the
+// time of the process's first ack (for recovery figures). A store into the mapping is in the
+// kernel's page cache at once: it outlives the writer's SIGKILL, and the supervisor reads it
+// without any sync. So a caller logs its ack nanoseconds after it wakes — a synced log file took
+// an fdatasync first, during which a kill would hide an ack given too early.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -12,24 +17,37 @@
 
 namespace sluice::crashtest {
 
-enum class RecordKind : std::int32_t { Intent = 1, Ack = 2, FirstAckUs = 3 };
+inline constexpr int kMaxLogThreads = 64;
 
-struct Record {
-  std::int64_t writer;
-  std::int64_t value;  // seq, or µs for FirstAckUs
-  RecordKind kind;
-  std::int32_t pad = 0;
+struct LogSlot {
+  std::atomic<std::int64_t> writer{0};  // 0: slot unused
+  std::atomic<std::int64_t> intended{0};
+  std::atomic<std::int64_t> acked{0};
+};
+
+struct LogPage {
+  std::atomic<std::int64_t> first_ack_us{0};  // 0: no ack yet
+  LogSlot slots[kMaxLogThreads];
 };
 
 class LogWriter {
  public:
-  explicit LogWriter(const std::string& path);  // throws std::runtime_error
+  // Creates `path` and maps it; throws std::runtime_error.
+  explicit LogWriter(const std::string& path);
   ~LogWriter();
-  // Appends one record and fdatasyncs it. Thread-safe (O_APPEND; one write per record).
-  void append(const Record& r);
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  // Thread `t` (0 ≤ t < kMaxLogThreads) is `writer` and means to write `seq`. Thread-safe
+  // across threads (each owns its slot).
+  void intend(int t, std::int64_t writer, std::int64_t seq);
+  // Thread `t` was told its last write is done.
+  void ack(int t, std::int64_t seq);
+  // The process's first ack came `us` µs after it started (kept only the first time).
+  void first_ack(std::int64_t us);
 
  private:
-  int fd_ = -1;
+  LogPage* page_ = nullptr;
 };
 
 struct LogSummary {
@@ -37,7 +55,7 @@ struct LogSummary {
   std::vector<double> first_ack_ms;
 };
 
-// Reads every "log-*.bin" in `dir` (a torn last record is ignored).
+// Reads every "log-*.bin" in `dir`.
 LogSummary read_logs(const std::string& dir);
 
 }  // namespace sluice::crashtest

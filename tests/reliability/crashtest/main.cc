@@ -40,6 +40,9 @@ Kills Sluice writer processes again and again and proves that no acknowledged wr
                        always printed, so a run can be repeated
   --dir DIR            working directory (default: a fresh one under $TMPDIR)
   --keep               keep the working directory (it is removed after a clean run)
+  --sabotage ack-before-commit
+                       run a deliberately broken writer that acks before COMMIT; the exit
+                       status is 0 only if the oracle catches it (acked writes lost)
   --help               this text
 
 Full size (make reliability): --random-rounds 200 --point-rounds 100 --synchronous off,normal,full
@@ -78,6 +81,12 @@ Options parse(int argc, char** argv) {
       {"--seed",
        [&](auto v) { o.seed = static_cast<std::uint64_t>(number("--seed", v, 1, INT64_MAX)); }},
       {"--dir", [&](auto v) { o.dir = v; }},
+      {"--sabotage",
+       [&](auto v) {
+         if (v != "ack-before-commit")
+           usage_error("--sabotage: '" + v + "' is not ack-before-commit");
+         o.sabotage = v;
+       }},
       {"--synchronous",
        [&](auto v) {
          o.synchronous.clear();

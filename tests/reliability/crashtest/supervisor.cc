@@ -1,6 +1,7 @@
 // The supervisor: keeps P writer processes running, kills one per round (at a random moment
 // or at a deterministic kill point), and after every round checks the database against the
-// clients' logs with the oracle while the others keep writing.
+// clients' logs with the oracle while the others keep writing. With --sabotage the writers are
+// deliberately broken, and the run succeeds only if the oracle catches them.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ struct Proc {
 };
 
 struct Figures {
-  std::uint64_t rounds = 0, acked = 0, acked_lost = 0, phantoms = 0, holes = 0,
-                integrity_failures = 0, child_errors = 0, points_not_reached = 0;
+  std::uint64_t rounds = 0, acked = 0, acked_lost = 0, phantoms = 0, holes = 0, order_gaps = 0,
+                bad_payloads = 0, integrity_failures = 0, child_errors = 0, points_not_reached = 0;
   std::map<std::string, std::uint64_t> kills_by_point;
 };
 
@@ -97,11 +98,14 @@ class Supervisor {
 
   void finish_database() {
     for (int p = 0; p < o_.processes; ++p) kill_and_reap(p);
-    check();  // everyone dead: the logs are complete
+    // Sluice opens the files as the last kills left them (recovering the WAL and the dead
+    // holders' locks) and takes a write; then, everyone gone and the logs complete, the check.
     {
-      Database db = Database::open(db_.path);  // recovers the dead holders' locks, takes a write
-      db.execute("INSERT INTO rows(writer, seq) VALUES (0, 1)");
+      Database db = Database::open(db_.path);
+      db.execute(testing::kInsertRow, std::int64_t{0}, std::int64_t{1},
+                 testing::row_payload(0, 1, 64));
     }
+    check({{0, 1, 1}});
     f_.acked += db_.acked;
     f_.acked_lost += db_.acked_lost;
     f_.phantoms += db_.phantoms;
@@ -129,6 +133,7 @@ class Supervisor {
     if (!point.empty()) {
       args.insert(args.end(), {"--kill-point", point, "--kill-nth", std::to_string(nth)});
     }
+    if (!o_.sabotage.empty()) args.insert(args.end(), {"--sabotage", o_.sabotage});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -186,7 +191,8 @@ class Supervisor {
   }
 
   // Acks read before the database, intents after it: writers still running only add to both.
-  void check() {
+  // `extra`: writes made outside the writer processes.
+  void check(const std::vector<testing::WriterLog>& extra = {}) {
     const LogSummary before = read_logs(db_.dir);
     const testing::Snapshot snapshot = testing::read_database(db_.path);
     const LogSummary after = read_logs(db_.dir);
@@ -197,11 +203,14 @@ class Supervisor {
       l.acked = it == before.writers.end() ? 0 : it->second.acked;
       logs.push_back(l);
     }
+    logs.insert(logs.end(), extra.begin(), extra.end());
     const testing::Verdict v = testing::judge(snapshot, logs);
     db_.acked = v.acked;  // the logs hold every incarnation's acks
     db_.acked_lost = std::max(db_.acked_lost, v.acked_lost);
     db_.phantoms = std::max(db_.phantoms, v.phantoms);
     f_.holes += v.holes;
+    f_.order_gaps += v.order_gaps;
+    f_.bad_payloads += v.bad_payloads;
     f_.integrity_failures += v.integrity_ok ? 0 : 1;
     db_.first_ack_ms = after.first_ack_ms;
     if (!v.ok(true)) {
@@ -219,16 +228,23 @@ class Supervisor {
     std::printf(
         "crashtest synchronous=%s seed=%llu processes=%d threads=%d rounds=%llu kills=%llu "
         "(%s ) writes_acked=%llu acked_lost=%llu phantom_rows=%llu prefix_violations=%llu "
-        "integrity_failures=%llu child_errors=%llu points_not_reached=%llu "
-        "recovery_ms_p50=%.1f recovery_ms_p99=%.1f\n",
+        "order_gaps=%llu bad_payloads=%llu integrity_failures=%llu child_errors=%llu "
+        "points_not_reached=%llu recovery_ms_p50=%.1f recovery_ms_p99=%.1f%s\n",
         mode_.c_str(), u(o_.seed), o_.processes, o_.threads, u(f_.rounds),
         u(f_.rounds),  // one kill per round
         by_point.c_str(), u(f_.acked), u(f_.acked_lost), u(f_.phantoms), u(f_.holes),
-        u(f_.integrity_failures), u(f_.child_errors), u(f_.points_not_reached),
-        percentile(first_ack_ms_, 0.5), percentile(first_ack_ms_, 0.99));
+        u(f_.order_gaps), u(f_.bad_payloads), u(f_.integrity_failures), u(f_.child_errors),
+        u(f_.points_not_reached), percentile(first_ack_ms_, 0.5), percentile(first_ack_ms_, 0.99),
+        o_.sabotage.empty() ? "" : (" sabotage=" + o_.sabotage).c_str());
     std::fflush(stdout);
-    const bool ok = f_.acked_lost == 0 && f_.phantoms == 0 && f_.holes == 0 &&
-                    f_.integrity_failures == 0 && f_.child_errors == 0 &&
+    if (!o_.sabotage.empty()) {
+      // The broken writer must be caught: acknowledged writes found missing.
+      std::fprintf(stderr, "crashtest: sabotage %s %s\n", o_.sabotage.c_str(),
+                   f_.acked_lost > 0 ? "caught (acked writes lost)" : "NOT caught");
+      return f_.acked_lost > 0 ? 0 : 1;
+    }
+    const bool ok = f_.acked_lost == 0 && f_.phantoms == 0 && f_.holes == 0 && f_.order_gaps == 0 &&
+                    f_.bad_payloads == 0 && f_.integrity_failures == 0 && f_.child_errors == 0 &&
                     f_.points_not_reached == 0 && f_.acked > 0;
     return ok ? 0 : 1;
   }
