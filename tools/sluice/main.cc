@@ -1,12 +1,9 @@
-// sluice — the command-line tool: bench, inspect, checkpoint, serve, backup, replicate, restore,
-// replicas.
+// sluice — the command-line tool: bench, inspect, checkpoint, serve; backup to come.
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_command.h"
-#include "ops/backup_command.h"
 #include "ops/checkpoint_command.h"
 #include "ops/inspect_command.h"
-#include "ops/replica_commands.h"
 #include "serve/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -19,8 +16,6 @@ int main(int argc, char** argv) {
   sluice::ops::add_inspect_command(app, exit_code);
   sluice::ops::add_checkpoint_command(app, exit_code);
   sluice::serve::add_serve_command(app, exit_code);
-  sluice::ops::add_backup_command(app, exit_code);
-  sluice::ops::add_replica_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
