@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/checkpoint.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
 #include "sluice/detail/job.h"
@@ -78,17 +79,6 @@ struct ReadOptions {
 struct ExecResult {
   int changes = 0;  // rows changed
   std::int64_t last_insert_rowid = 0;
-};
-
-// sqlite3_wal_checkpoint_v2 modes (sqlite.org/c3ref/wal_checkpoint_v2.html).
-enum class CheckpointMode { Passive, Full, Restart, Truncate };
-std::string_view to_string(CheckpointMode mode) noexcept;
-
-struct CheckpointResult {
-  int wal_frames = 0;           // frames in the WAL when the checkpoint ran
-  int checkpointed_frames = 0;  // of those, copied back into the database file
-  bool busy = false;            // could not finish: a reader or writer was in the way
-  double duration_ms = 0;
 };
 
 // The future result of submit(). Move-only handle; the writer keeps the job alive even if the

@@ -80,3 +80,21 @@ void sync_database_file(Connection& conn) {
 }
 
 }  // namespace sluice::engine
+
+namespace sluice {
+
+std::string_view to_string(CheckpointMode mode) noexcept {
+  switch (mode) {
+    case CheckpointMode::Passive:
+      return "passive";
+    case CheckpointMode::Full:
+      return "full";
+    case CheckpointMode::Restart:
+      return "restart";
+    case CheckpointMode::Truncate:
+      return "truncate";
+  }
+  return "unknown";
+}
+
+}  // namespace sluice

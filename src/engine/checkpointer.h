@@ -37,7 +37,7 @@
 #include "engine/engine_metrics.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
-#include "sluice/database.h"
+#include "sluice/checkpoint.h"
 
 namespace sluice::engine {
 

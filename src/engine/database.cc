@@ -9,20 +9,6 @@ namespace sluice {
 using engine::micros_between;
 using engine::now_ns;
 
-std::string_view to_string(CheckpointMode mode) noexcept {
-  switch (mode) {
-    case CheckpointMode::Passive:
-      return "passive";
-    case CheckpointMode::Full:
-      return "full";
-    case CheckpointMode::Restart:
-      return "restart";
-    case CheckpointMode::Truncate:
-      return "truncate";
-  }
-  return "unknown";
-}
-
 Database Database::open(const std::string& path, Config config) {
   config.path = path;
   return open(std::move(config));
