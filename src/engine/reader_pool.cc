@@ -29,6 +29,7 @@ ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetr
     s.conn->cached("BEGIN");
     s.conn->cached("COMMIT");
     s.conn->cached("ROLLBACK");
+    MutexLock lock(mu_);
     free_.push_back(s.conn.get());
   }
 }
@@ -53,14 +54,15 @@ Connection* ReaderPool::take(std::size_t free_index) {
 Connection* ReaderPool::acquire(std::int64_t deadline_ns, std::int64_t max_staleness_ns) {
   Connection* c = nullptr;
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     if (!free_.empty() && !closed_) {
       metrics_.pool_wait_us.record(0);
     } else {
       const std::int64_t start = now_ns();
       const auto deadline =
           std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns));
-      const bool got = cv_.wait_until(lock, deadline, [&] { return closed_ || !free_.empty(); });
+      const bool got =
+          cv_.wait_until(mu_, deadline, [&]() REQUIRES(mu_) { return closed_ || !free_.empty(); });
       metrics_.pool_wait_us.record(micros_between(start, now_ns()));
       if (closed_) throw Error(ErrorCode::Closed, "database is closed");
       if (!got) {
@@ -127,7 +129,7 @@ void ReaderPool::release(Connection* conn) noexcept {
   if (!s.kept) end_snapshot(s, false);
   metrics_.readers_in_use.fetch_sub(1, std::memory_order_relaxed);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     s.holder = std::thread::id();
     const std::int64_t held = now_ns() - s.leased_since_ns;
     s.leased_since_ns = 0;
@@ -146,7 +148,7 @@ void ReaderPool::release(Connection* conn) noexcept {
 }
 
 void ReaderPool::end_stale_snapshots() noexcept {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::int64_t now = now_ns();
   for (Connection* c : free_) {
     Slot& s = slot_of(c);
@@ -155,7 +157,7 @@ void ReaderPool::end_stale_snapshots() noexcept {
 }
 
 void ReaderPool::long_read_report(Stats& s) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::int64_t now = now_ns();
   std::int64_t oldest = 0;
   for (const Slot& slot : slots_) {
@@ -167,18 +169,18 @@ void ReaderPool::long_read_report(Stats& s) {
 }
 
 void ReaderPool::close() noexcept {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   closed_ = true;
   cv_.notify_all();  // waiting acquirers give up with Closed
   // Reads in flight finish on their connections first (as queued writes commit first).
-  cv_.wait(lock, [&] { return free_.size() == slots_.size(); });
+  cv_.wait(mu_, [&]() REQUIRES(mu_) { return free_.size() == slots_.size(); });
   free_.clear();
   slots_.clear();  // closing a connection ends a kept read transaction
   cv_.notify_all();
 }
 
 bool ReaderPool::leased_by_this_thread() const noexcept {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return std::any_of(slots_.begin(), slots_.end(),
                      [](const Slot& s) { return s.holder == std::this_thread::get_id(); });
 }

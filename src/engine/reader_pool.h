@@ -20,15 +20,14 @@
 // connection and its snapshot state belong to the leasing thread until release().
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/engine_metrics.h"
+#include "engine/mutex.h"
 #include "engine/pragmas.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
@@ -77,24 +76,27 @@ class ReaderPool {
     bool kept = false;                 // finish() kept the snapshot open for the next lease
   };
 
-  Slot& slot_of(const Connection* conn) noexcept;  // REQUIRES: mu_ held, or conn leased by us
-  Connection* take(std::size_t free_index);        // REQUIRES: mu_ held
-  void open_snapshot(Slot& s);                     // REQUIRES: s leased by the caller
-  static void end_snapshot(Slot& s, bool commit);  // REQUIRES: s leased or mu_ held and s free
+  // The slot of one of our connections. Needs mu_ for a free slot; a leased one is its holder's.
+  Slot& slot_of(const Connection* conn) noexcept;
+  Connection* take(std::size_t free_index) REQUIRES(mu_);
+  void open_snapshot(Slot& s);                     // s leased by the caller
+  static void end_snapshot(Slot& s, bool commit);  // s leased by the caller, or mu_ held and s free
 
   EngineMetrics& metrics_;
   const std::int64_t max_read_ns_;  // 0 = no check
   const std::size_t size_;
   PragmaReport pragmas_;  // of the first connection; all are configured alike
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  // State below is protected by mu_ (a leased slot's snapshot fields: by its holder).
+  mutable Mutex mu_;
+  CondVar cv_;  // waits with mu_
+  // The vector is filled by the constructor and cleared by close() once every connection is
+  // back; in between, a free slot's fields are guarded by mu_ and a leased slot's belong to its
+  // holder — a hand-over the analysis cannot express, so slots_ carries no annotation.
   std::vector<Slot> slots_;
-  std::vector<Connection*> free_;
-  std::string long_read_sql_;
-  std::int64_t long_read_ns_ = 0;
-  bool closed_ = false;
+  std::vector<Connection*> free_ GUARDED_BY(mu_);
+  std::string long_read_sql_ GUARDED_BY(mu_);
+  std::int64_t long_read_ns_ GUARDED_BY(mu_) = 0;
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace sluice::engine

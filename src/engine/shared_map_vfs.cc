@@ -9,8 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <vector>
+
+#include "engine/mutex.h"
 
 namespace sluice::engine {
 namespace {
@@ -18,6 +19,8 @@ namespace {
 // SQLite may over-read a page of a corrupt database by a few bytes; its own unix VFS keeps 256
 // addressable bytes after every page it maps (os_unix.c, unixFetch). So do we.
 constexpr std::int64_t kEofMargin = 256;
+
+Mutex g_mu;
 
 // One read-only mapping of a database file, shared by every connection of the process to it.
 struct SharedMap {
@@ -27,7 +30,7 @@ struct SharedMap {
   const char* base = nullptr;
   std::int64_t length = 0;            // bytes mapped (the first connection's mmap limit)
   std::atomic<std::int64_t> size{0};  // the file's size when last read
-  int refs = 0;                       // guarded by g_mu
+  int refs GUARDED_BY(g_mu) = 0;
 
   void refresh_size() noexcept {
     struct stat st {};
@@ -35,9 +38,8 @@ struct SharedMap {
   }
 };
 
-std::mutex g_mu;
-std::vector<SharedMap*> g_maps;  // guarded by g_mu
-std::uint64_t g_maps_made = 0;   // guarded by g_mu
+std::vector<SharedMap*> g_maps GUARDED_BY(g_mu);
+std::uint64_t g_maps_made GUARDED_BY(g_mu) = 0;
 std::atomic<std::uint64_t> g_pages_fetched{0};
 sqlite3_vfs* g_base = nullptr;  // the wrapped VFS; set once before registration
 sqlite3_vfs g_vfs{};
@@ -47,7 +49,7 @@ sqlite3_vfs g_vfs{};
 SharedMap* acquire(const char* path, std::int64_t length) noexcept {
   struct stat st {};
   if (::stat(path, &st) != 0) return nullptr;
-  std::lock_guard lock(g_mu);
+  MutexLock lock(g_mu);
   for (SharedMap* m : g_maps) {
     if (m->dev == st.st_dev && m->ino == st.st_ino) {
       ++m->refs;
@@ -75,7 +77,7 @@ SharedMap* acquire(const char* path, std::int64_t length) noexcept {
 }
 
 void release(SharedMap* m) noexcept {
-  std::lock_guard lock(g_mu);
+  MutexLock lock(g_mu);
   if (--m->refs > 0) return;
   g_maps.erase(std::find(g_maps.begin(), g_maps.end(), m));
   ::munmap(const_cast<char*>(m->base), static_cast<std::size_t>(m->length));
@@ -237,7 +239,7 @@ const char* shared_map_vfs_name() noexcept {
 }
 
 SharedMapCounters shared_map_counters() noexcept {
-  std::lock_guard lock(g_mu);
+  MutexLock lock(g_mu);
   return {g_maps_made, g_maps.size(), g_pages_fetched.load(std::memory_order_relaxed)};
 }
 
