@@ -14,7 +14,10 @@ TSAN_BUILD := build/tsan
 ASAN_BUILD := build/asan
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 15
-BENCH_ARGS ?=
+# make run's table: tuned against sluice at four worker counts, each point the median of 3 runs
+# (scale 0.05: ~59k mixed operations per run), ~1.5-2 min. Add vanilla with
+# BENCH_ARGS='--mode vanilla,tuned,sluice ...' (its mixed phase at 1 worker alone takes ~1 min).
+BENCH_ARGS ?= --mode tuned,sluice --workers 1,4,16,64 --scale 0.05 --reps 3
 
 # Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links, Boost 1.81
 # for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
