@@ -305,20 +305,26 @@ bool Api::run_read(Call& call, bool route_writes) {
   timeout = call.params.duration("db_timeout", timeout);
   if (timeout.count() > 0) limits.deadline = Clock::now() + timeout;
   bool is_read = true;
+  // Newest snapshot unless the request asked for a bounded-staleness read: explicit, so an
+  // engine default (Config::max_staleness_ms) never makes a default read miss an acked write.
+  ReadOptions read_options;
+  read_options.max_staleness = call.params.read_staleness(options_.max_freshness);
   try {
-    db_.read([&](Connection& conn) {
-      if (!conn.read_only()) throw Error(ErrorCode::Internal, "read on a writable connection");
-      SqlRunner runner(conn.native_handle(), guard_, SqlRunner::Path::Read, limits);
-      if (route_writes) {
-        for (const SqlStatement& s : call.statements) {
-          if (!runner.prepares_as_read(s)) {
-            is_read = false;
-            return;
+    db_.read(
+        [&](Connection& conn) {
+          if (!conn.read_only()) throw Error(ErrorCode::Internal, "read on a writable connection");
+          SqlRunner runner(conn.native_handle(), guard_, SqlRunner::Path::Read, limits);
+          if (route_writes) {
+            for (const SqlStatement& s : call.statements) {
+              if (!runner.prepares_as_read(s)) {
+                is_read = false;
+                return;
+              }
+            }
           }
-        }
-      }
-      for (const SqlStatement& s : call.statements) call.results.push_back(runner.run(s));
-    });
+          for (const SqlStatement& s : call.statements) call.results.push_back(runner.run(s));
+        },
+        read_options);
   } catch (const Error& e) {
     call.answer(text_error(e.code() == ErrorCode::DeadlineExceeded || e.code() == ErrorCode::Closed
                                ? http::status::service_unavailable
