@@ -198,12 +198,17 @@ void Api::execute(std::shared_ptr<Call> call) {
 
 void Api::submit_write(std::shared_ptr<Call> call) {
   const bool transaction = call->params.has("transaction");
+  auto job = [this, call, transaction](Transaction& tx) {
+    call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
+                                      transaction, RunLimits{});
+  };
+  submit_job(std::move(call), std::move(job));
+}
+
+void Api::submit_job(std::shared_ptr<Call> call, std::function<void(Transaction&)> job) {
   Pending<void> pending;
   try {
-    pending = db_.submit([this, call, transaction](Transaction& tx) {
-      call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
-                                        transaction, RunLimits{});
-    });
+    pending = db_.submit(std::move(job));
   } catch (...) {
     return call->answer(write_failure(std::current_exception()));
   }

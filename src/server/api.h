@@ -70,6 +70,9 @@ class Api {
   void load(std::shared_ptr<Call> call);
   // Submits call's statements as one write job and replies once it commits.
   void submit_write(std::shared_ptr<Call> call);
+  // Submits `job` as one write job; once it commits, replies with call's results (which the
+  // job may fill), or with the job's error.
+  void submit_job(std::shared_ptr<Call> call, std::function<void(Transaction&)> job);
   // False (and answers 401) when auth is on and the request lacks `perm`.
   bool authorized(Call& call, std::string_view perm);
   void queued_write(std::shared_ptr<Call> call);
