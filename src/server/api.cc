@@ -200,7 +200,7 @@ void Api::submit_write(std::shared_ptr<Call> call) {
   const bool transaction = call->params.has("transaction");
   auto job = [this, call, transaction](Transaction& tx) {
     call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
-                                      transaction, RunLimits{});
+                                      transaction, RunLimits{}, &write_statements_);
   };
   submit_job(std::move(call), std::move(job));
 }
@@ -234,7 +234,7 @@ void Api::queued_write(std::shared_ptr<Call> call) {
     pending = db_.submit(
         [this, call, transaction](Transaction& tx) {
           run_write_request(tx.connection().native_handle(), guard_, call->statements, transaction,
-                            RunLimits{});
+                            RunLimits{}, &write_statements_);
         },
         write_options);
   } catch (...) {

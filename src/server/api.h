@@ -31,6 +31,7 @@
 #include "server/http_types.h"
 #include "server/options.h"
 #include "server/sql_guard.h"
+#include "server/statement_cache.h"
 #include "sluice/database.h"
 
 namespace sluice::server {
@@ -91,6 +92,9 @@ class Api {
   // rqlite's do, so numbers grow across restarts) and the highest one committed.
   std::atomic<std::int64_t> next_sequence_;
   std::atomic<std::int64_t> committed_sequence_{0};
+  // The writer connection's prepared statements; used only inside write jobs. Declared before
+  // the watcher, so it is destroyed after every write job has finished.
+  StatementCache write_statements_;
   CommitWatcher watcher_;
   boost::asio::thread_pool reads_;
 };
