@@ -3,8 +3,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 namespace sluice::server {
 
@@ -106,6 +106,33 @@ void Session::refuse(http::status status, const char* message) {
   respond(Endpoint::Other, std::move(res));
 }
 
+namespace {
+
+// The response's bytes in one buffer. Beast's http::async_write walks a view of a dozen
+// buffers (status line, each field, body) through several layers of adaptors; for the small
+// answers of this API that cost ~20k instructions per response under callgrind — a fifth of a
+// one-row INSERT request — against one copy here.
+std::string serialize(const Response& res) {
+  std::string out;
+  out.reserve(256 + res.body().size());
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.result_int());
+  out += ' ';
+  out += res.reason();
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+  return out;
+}
+
+}  // namespace
+
 void Session::respond(Endpoint endpoint, Response res) {
   context_.metrics.record(endpoint, res.result_int(),
                           std::chrono::steady_clock::now() - request_start_);
@@ -113,17 +140,17 @@ void Session::respond(Endpoint endpoint, Response res) {
   context_.api.decorate(res);
   res.keep_alive(keep_alive_ && !context_.stopping.load());
   res.prepare_payload();
-  response_ = std::move(res);
-  const bool close_after = !response_.keep_alive();
+  const bool close_after = !res.keep_alive();
+  response_ = serialize(res);
   stream_.expires_after(context_.options.request_deadline);
-  http::async_write(stream_, response_,
+  asio::async_write(stream_, asio::buffer(response_),
                     [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
                       self->on_write(close_after, ec);
                     });
 }
 
 void Session::on_write(bool close_after, beast::error_code ec) {
-  response_ = {};
+  response_.clear();
   if (ec || close_after) return close();
   wait_for_request();
 }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "server/api.h"
 #include "server/http_metrics.h"
@@ -55,7 +56,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   SessionContext& context_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Response response_;
+  // The response being written, as one flat buffer (see respond()).
+  std::string response_;
   std::chrono::steady_clock::time_point request_start_;
   bool idle_ = false;
   bool keep_alive_ = true;
