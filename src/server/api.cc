@@ -123,10 +123,13 @@ void Api::handle(Request req, Reply reply) {
       break;
     }
   }
-  if (route == nullptr) return call->answer(empty_response(http::status::not_found));
+  // rqlite's empty 404 has no Content-Type, its 405 says JSON (its handlers set the type before
+  // checking the method); the differential test compares both.
+  if (route == nullptr) return call->answer(Response{http::status::not_found, 11});
   call->endpoint = route->endpoint;
   if (!((method == http::verb::get && route->get) || (method == http::verb::post && route->post))) {
-    return call->answer(empty_response(http::status::method_not_allowed));
+    return call->answer(
+        make_response(http::status::method_not_allowed, "", "application/json; charset=utf-8"));
   }
   try {
     call->params =
