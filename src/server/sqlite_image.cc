@@ -171,10 +171,14 @@ SqliteImage::~SqliteImage() { sqlite3_close(db_); }
 void SqliteImage::replace_contents(sqlite3* dest) const {
   // Dropping a parent table before its children, and loading rows in schema order, may break
   // foreign keys for a moment: defer their checks to the end of this job, where the image's
-  // own consistency (foreign_key_check above) holds again. Switched back off before returning
-  // so the batch's later jobs keep immediate checks; the counter of deferred violations is
-  // saved and restored by the job's savepoint.
+  // own consistency (foreign_key_check above) holds again. Switched back off when the job ends,
+  // failed or not, so the batch's later jobs keep immediate checks (the flag is not
+  // transactional); the counter of deferred violations is restored by the job's savepoint.
   run(dest, "PRAGMA defer_foreign_keys = ON");
+  struct Undefer {
+    sqlite3* db;
+    ~Undefer() { sqlite3_exec(db, "PRAGMA defer_foreign_keys = OFF", nullptr, nullptr, nullptr); }
+  } undefer{dest};
   const std::vector<SchemaObject> old = schema_of(dest);
   for (const char* type : {"view", "trigger"}) {
     for (const SchemaObject& o : old) {
@@ -217,7 +221,6 @@ void SqliteImage::replace_contents(sqlite3* dest) const {
     run(dest,
         std::string("PRAGMA main.") + pragma + " = " + std::to_string(pragma_value(db_, pragma)));
   }
-  run(dest, "PRAGMA defer_foreign_keys = OFF");
   StmtPtr fk = prepare(dest, "PRAGMA main.foreign_key_check");
   if (next_row(dest, fk.get())) {
     throw Error(ErrorCode::Constraint,
