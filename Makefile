@@ -17,10 +17,11 @@ FUZZ_SECONDS ?= 15
 BENCH_ARGS ?=
 
 # Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links, Boost 1.81
-# for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
+# and OpenSSL for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
 # tests, clang for the fuzzers, h2load for bench/serve): `make run` installs the first list only.
 APT_PACKAGES      := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-                     libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev libcrypt-dev
+                     libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev libcrypt-dev \
+                     libssl-dev
 APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev nghttp2-client
 
 .PHONY: run test deps test-deps build tsan asan fuzz reliability install micro-bench format clean

@@ -47,6 +47,10 @@ struct ServerOptions {
   int max_connections = 4096;
   // rqlite's credentials file (auth.h); empty = no authentication.
   std::string auth_file;
+  // HTTPS: a PEM certificate chain and its private key (both, or neither = plain HTTP). TLS 1.2
+  // and newer; checked at startup (Error(InvalidArgument) naming the file).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 }  // namespace sluice::server

@@ -101,9 +101,10 @@ int run(Args a) {
       server::Server server(db, a.options);
       for (const auto& w : server.warnings()) fmt::print(stderr, "warning: {}\n", w);
       server.start();
-      fmt::print(
-          "sluice serve: {} on http://{} (dashboard: http://{}/, metrics: http://{}/metrics)\n",
-          a.path, server.listen_address(), server.listen_address(), server.listen_address());
+      std::string url = a.options.tls_cert_file.empty() ? "http://" : "https://";
+      url += server.listen_address();
+      fmt::print("sluice serve: {} on {} (dashboard: {}/, metrics: {}/metrics)\n", a.path, url, url,
+                 url);
       std::fflush(stdout);
       int signal_number = 0;
       sigwait(&stop_signals, &signal_number);
@@ -134,6 +135,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--auth", args->options.auth_file,
                   "rqlite's credentials file (JSON: username, bcrypt password, perms)");
+  cmd->add_option("--tls-cert", args->options.tls_cert_file,
+                  "HTTPS: PEM certificate chain (with --tls-key)");
+  cmd->add_option("--tls-key", args->options.tls_key_file, "HTTPS: PEM private key of --tls-cert");
   cmd->add_option("--threads", args->options.threads, "Event-loop threads (0 = one per core)")
       ->capture_default_str();
   cmd->add_option("--request-deadline", args->request_deadline_ms,
