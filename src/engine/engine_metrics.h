@@ -40,6 +40,7 @@ struct EngineMetrics {
   metrics::Histogram write_us;
   metrics::Histogram read_us;
   metrics::Histogram pool_wait_us;
+  metrics::Histogram stale_snapshot_age_us;
   metrics::Histogram batch_jobs;
   metrics::Histogram checkpoint_us;
   metrics::Histogram lock_wait_us;

@@ -75,11 +75,13 @@ Connection* ReaderPool::acquire(std::int64_t deadline_ns, std::int64_t max_stale
   }
   Slot& s = slot_of(c);  // ours until release(): no lock needed for its snapshot fields
   s.staleness_ns = max_staleness_ns;
-  const bool reuse = s.kept && max_staleness_ns > 0 &&
-                     now_ns() - s.snapshot_ns <= max_staleness_ns &&
+  const std::int64_t age_ns = now_ns() - s.snapshot_ns;  // one clock read: checked and recorded
+  const bool reuse = s.kept && max_staleness_ns > 0 && age_ns <= max_staleness_ns &&
                      s.snapshot_epoch >= thread_write_epoch();
   s.kept = false;
-  if (!reuse) {
+  if (reuse) {
+    metrics_.stale_snapshot_age_us.record(static_cast<std::uint64_t>(age_ns / 1000));
+  } else {
     try {
       if (s.snapshot_ns != 0) end_snapshot(s, true);
       open_snapshot(s);

@@ -79,6 +79,8 @@ std::vector<SummaryRow> summaries(const Stats& s) {
       {"write_latency_microseconds", "Submission to result, as the caller sees it", &s.write_us},
       {"read_latency_microseconds", "read() call to result, including pool wait", &s.read_us},
       {"pool_wait_microseconds", "Waiting for a free reader", &s.pool_wait_us},
+      {"stale_snapshot_age_microseconds",
+       "Age of the kept snapshot a bounded-staleness read reused", &s.stale_snapshot_age_us},
       {"batch_size_jobs", "Jobs per committed batch", &s.batch_jobs},
       {"checkpoint_microseconds", "Duration of each checkpoint", &s.checkpoint_us},
       {"writer_lock_wait_microseconds", "Waiting for the cross-process writer lock, per batch",

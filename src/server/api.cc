@@ -123,10 +123,13 @@ void Api::handle(Request req, Reply reply) {
       break;
     }
   }
-  if (route == nullptr) return call->answer(empty_response(http::status::not_found));
+  // rqlite's empty 404 has no Content-Type, its 405 says JSON (its handlers set the type before
+  // checking the method); the differential test compares both.
+  if (route == nullptr) return call->answer(Response{http::status::not_found, 11});
   call->endpoint = route->endpoint;
   if (!((method == http::verb::get && route->get) || (method == http::verb::post && route->post))) {
-    return call->answer(empty_response(http::status::method_not_allowed));
+    return call->answer(
+        make_response(http::status::method_not_allowed, "", "application/json; charset=utf-8"));
   }
   try {
     call->params =
@@ -198,12 +201,17 @@ void Api::execute(std::shared_ptr<Call> call) {
 
 void Api::submit_write(std::shared_ptr<Call> call) {
   const bool transaction = call->params.has("transaction");
+  auto job = [this, call, transaction](Transaction& tx) {
+    call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
+                                      transaction, RunLimits{}, &write_statements_);
+  };
+  submit_job(std::move(call), std::move(job));
+}
+
+void Api::submit_job(std::shared_ptr<Call> call, std::function<void(Transaction&)> job) {
   Pending<void> pending;
   try {
-    pending = db_.submit([this, call, transaction](Transaction& tx) {
-      call->results = run_write_request(tx.connection().native_handle(), guard_, call->statements,
-                                        transaction, RunLimits{});
-    });
+    pending = db_.submit(std::move(job));
   } catch (...) {
     return call->answer(write_failure(std::current_exception()));
   }
@@ -229,7 +237,7 @@ void Api::queued_write(std::shared_ptr<Call> call) {
     pending = db_.submit(
         [this, call, transaction](Transaction& tx) {
           run_write_request(tx.connection().native_handle(), guard_, call->statements, transaction,
-                            RunLimits{});
+                            RunLimits{}, &write_statements_);
         },
         write_options);
   } catch (...) {
@@ -305,20 +313,26 @@ bool Api::run_read(Call& call, bool route_writes) {
   timeout = call.params.duration("db_timeout", timeout);
   if (timeout.count() > 0) limits.deadline = Clock::now() + timeout;
   bool is_read = true;
+  // Newest snapshot unless the request asked for a bounded-staleness read: explicit, so an
+  // engine default (Config::max_staleness_ms) never makes a default read miss an acked write.
+  ReadOptions read_options;
+  read_options.max_staleness = call.params.read_staleness(options_.max_freshness);
   try {
-    db_.read([&](Connection& conn) {
-      if (!conn.read_only()) throw Error(ErrorCode::Internal, "read on a writable connection");
-      SqlRunner runner(conn.native_handle(), guard_, SqlRunner::Path::Read, limits);
-      if (route_writes) {
-        for (const SqlStatement& s : call.statements) {
-          if (!runner.prepares_as_read(s)) {
-            is_read = false;
-            return;
+    db_.read(
+        [&](Connection& conn) {
+          if (!conn.read_only()) throw Error(ErrorCode::Internal, "read on a writable connection");
+          SqlRunner runner(conn.native_handle(), guard_, SqlRunner::Path::Read, limits);
+          if (route_writes) {
+            for (const SqlStatement& s : call.statements) {
+              if (!runner.prepares_as_read(s)) {
+                is_read = false;
+                return;
+              }
+            }
           }
-        }
-      }
-      for (const SqlStatement& s : call.statements) call.results.push_back(runner.run(s));
-    });
+          for (const SqlStatement& s : call.statements) call.results.push_back(runner.run(s));
+        },
+        read_options);
   } catch (const Error& e) {
     call.answer(text_error(e.code() == ErrorCode::DeadlineExceeded || e.code() == ErrorCode::Closed
                                ? http::status::service_unavailable

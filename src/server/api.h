@@ -31,6 +31,7 @@
 #include "server/http_types.h"
 #include "server/options.h"
 #include "server/sql_guard.h"
+#include "server/statement_cache.h"
 #include "sluice/database.h"
 
 namespace sluice::server {
@@ -70,6 +71,9 @@ class Api {
   void load(std::shared_ptr<Call> call);
   // Submits call's statements as one write job and replies once it commits.
   void submit_write(std::shared_ptr<Call> call);
+  // Submits `job` as one write job; once it commits, replies with call's results (which the
+  // job may fill), or with the job's error.
+  void submit_job(std::shared_ptr<Call> call, std::function<void(Transaction&)> job);
   // False (and answers 401) when auth is on and the request lacks `perm`.
   bool authorized(Call& call, std::string_view perm);
   void queued_write(std::shared_ptr<Call> call);
@@ -88,6 +92,9 @@ class Api {
   // rqlite's do, so numbers grow across restarts) and the highest one committed.
   std::atomic<std::int64_t> next_sequence_;
   std::atomic<std::int64_t> committed_sequence_{0};
+  // The writer connection's prepared statements; used only inside write jobs. Declared before
+  // the watcher, so it is destroyed after every write job has finished.
+  StatementCache write_statements_;
   CommitWatcher watcher_;
   boost::asio::thread_pool reads_;
 };

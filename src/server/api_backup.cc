@@ -1,4 +1,4 @@
-// /db/backup and /db/load.
+// /db/backup.
 #include <sqlite3.h>
 
 #include <boost/asio/post.hpp>
@@ -8,11 +8,6 @@
 #include "server/api_call.h"
 
 namespace sluice::server {
-namespace {
-
-constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
-
-}  // namespace
 
 void Api::backup(std::shared_ptr<Call> call) {
   if (const std::string* fmt = call->params.find("fmt"); fmt != nullptr && *fmt != "binary") {
@@ -36,22 +31,6 @@ void Api::backup(std::shared_ptr<Call> call) {
     }
     call->answer(make_response(http::status::ok, std::move(file), "application/octet-stream"));
   });
-}
-
-void Api::load(std::shared_ptr<Call> call) {
-  const std::string& body = call->req.body();
-  if (body.substr(0, kSqliteMagic.size()) == kSqliteMagic) {
-    return call->answer(text_error(http::status::bad_request,
-                                   "loading an SQLite database file is not supported by sluice "
-                                   "serve; send its SQL dump (text) instead"));
-  }
-  // SQL text: one statement string, one atomic write job; the result is the last statement's.
-  if (!body.empty()) call->statements.push_back(SqlStatement{body, {}, {}});
-  if (has_refused_pragma(call->statements)) {
-    return call->answer(json_response(results_json(*call, Envelope{"disallowed pragma"})));
-  }
-  call->params = QueryParams::parse("transaction");
-  submit_write(std::move(call));
 }
 
 }  // namespace sluice::server

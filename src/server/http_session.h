@@ -6,16 +6,23 @@
 // a request to its last, request_deadline applies (a slowloris client is cut there); the
 // response write has request_deadline too.
 //
+// TLS: with a context (ServerOptions::tls_cert_file), the connection is an Asio OpenSSL stream
+// over the same TCP stream; the handshake must finish within request_deadline, and every
+// timeout above applies to the TCP layer underneath. Without one, plain HTTP.
+//
 // Thread-safety: every handler runs on the session's strand; shutdown() may be called from
 // any thread.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "server/api.h"
 #include "server/http_metrics.h"
@@ -34,7 +41,9 @@ struct SessionContext {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket&& socket, SessionContext& context);
+  // `tls`: the server's TLS context, or null for plain HTTP; must outlive the session.
+  Session(boost::asio::ip::tcp::socket&& socket, SessionContext& context,
+          boost::asio::ssl::context* tls);
   ~Session();
 
   void start();
@@ -50,12 +59,26 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond(Endpoint endpoint, Response res);
   void on_write(bool close, boost::beast::error_code ec);
   void close();
+  // The TCP stream (under TLS, the lowest layer): timeouts, cancel, close.
+  boost::beast::tcp_stream& tcp();
+  // Calls f with the stream requests are read from and responses written to.
+  template <class F>
+  void with_stream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(*plain_);
+    }
+  }
 
-  boost::beast::tcp_stream stream_;
+  // Exactly one of the two is set, for the session's life.
+  std::optional<boost::beast::tcp_stream> plain_;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
   boost::beast::flat_buffer buffer_;
   SessionContext& context_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Response response_;
+  // The response being written, as one flat buffer (see respond()).
+  std::string response_;
   std::chrono::steady_clock::time_point request_start_;
   bool idle_ = false;
   bool keep_alive_ = true;

@@ -151,16 +151,46 @@ void JsonWriter::number(double v) {
   }
   const double a = std::fabs(v);
   const bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
+  // The shortest digits that read back as v, in scientific form ("9.223372036854776e+18").
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v,
-                         exponent ? std::chars_format::scientific : std::chars_format::fixed);
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::size_t n = static_cast<std::size_t>(r.ptr - buf);
-  // Go writes e-07 as e-7 (encoding/json floatEncoder).
-  if (exponent && n >= 4 && buf[n - 4] == 'e' && buf[n - 3] == '-' && buf[n - 2] == '0') {
-    buf[n - 2] = buf[n - 1];
-    --n;
+  if (exponent) {
+    // Go writes e-07 as e-7 (encoding/json floatEncoder).
+    if (n >= 4 && buf[n - 4] == 'e' && buf[n - 3] == '-' && buf[n - 2] == '0') {
+      buf[n - 2] = buf[n - 1];
+      --n;
+    }
+    out_.append(buf, n);
+    return;
   }
-  out_.append(buf, n);
+  // Go's 'f' format with those digits, zero-padded: 2^63 is 9223372036854776000, where
+  // std::to_chars(fixed) would give the exact 9223372036854775808 (the differential test
+  // against rqlited found this).
+  const std::string_view text(buf, n);
+  const std::size_t e = text.find('e');
+  std::string digits;
+  for (char c : text.substr(0, e)) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  int exp10 = 0;
+  std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0), text.data() + n, exp10);
+  if (v < 0) out_ += '-';
+  if (exp10 < 0) {
+    out_ += "0.";
+    out_.append(static_cast<std::size_t>(-exp10 - 1), '0');
+    out_ += digits;
+    return;
+  }
+  const auto whole = static_cast<std::size_t>(exp10) + 1;
+  if (digits.size() <= whole) {
+    out_ += digits;
+    out_.append(whole - digits.size(), '0');
+  } else {
+    out_.append(digits, 0, whole);
+    out_ += '.';
+    out_.append(digits, whole);
+  }
 }
 
 void JsonWriter::boolean(bool v) {

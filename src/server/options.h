@@ -38,10 +38,19 @@ struct ServerOptions {
   // A read statement running longer than this is interrupted ("query timeout"); 0 = no limit.
   // ?db_timeout= sets a shorter one per request.
   std::chrono::milliseconds query_timeout{60000};
+  // Cap on `level=none&freshness=D` (ms): such a read may use a pooled snapshot up to
+  // min(D, this) old. A kept snapshot pins the WAL that long, so the cap bounds how far the WAL
+  // can grow past a checkpoint. 0 = freshness is ignored (every read takes a new snapshot).
+  // At most 60000, the engine's max_staleness_ms range.
+  std::chrono::milliseconds max_freshness{1000};
   // Open connections; more are closed as soon as they are accepted.
   int max_connections = 4096;
   // rqlite's credentials file (auth.h); empty = no authentication.
   std::string auth_file;
+  // HTTPS: a PEM certificate chain and its private key (both, or neither = plain HTTP). TLS 1.2
+  // and newer; checked at startup (Error(InvalidArgument) naming the file).
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 }  // namespace sluice::server

@@ -1,5 +1,6 @@
 #include "server/query_params.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 
@@ -129,6 +130,14 @@ std::chrono::nanoseconds QueryParams::duration(std::string_view key,
   const std::string* v = find(key);
   if (v == nullptr) return fallback;
   return parse_go_duration(*v).value_or(fallback);
+}
+
+std::chrono::milliseconds QueryParams::read_staleness(std::chrono::milliseconds cap) const {
+  const std::string* level = find("level");
+  if (level == nullptr || !iequals(*level, "none")) return std::chrono::milliseconds(0);
+  const auto freshness = std::chrono::floor<std::chrono::milliseconds>(
+      duration("freshness", std::chrono::nanoseconds(0)));
+  return std::clamp(freshness, std::chrono::milliseconds(0), cap);
 }
 
 void QueryParams::validate() const {

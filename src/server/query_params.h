@@ -40,6 +40,12 @@ class QueryParams {
   // instead: a misspelt level is a 400). Throws BadRequest with rqlite's message.
   void validate() const;
 
+  // How old a snapshot a read of this request may use: `level=none` with `freshness=D` → D
+  // (rounded down to ms) capped at `cap`, so the read never sees a snapshot older than D; any
+  // other level, or no freshness → 0, a new snapshot that sees every write acknowledged before
+  // the request arrived (read-your-writes across requests and clients). Call after validate().
+  std::chrono::milliseconds read_staleness(std::chrono::milliseconds cap) const;
+
  private:
   std::vector<std::pair<std::string, std::string>> items_;
 };

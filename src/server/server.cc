@@ -30,10 +30,37 @@ tcp::endpoint parse_endpoint(const ServerOptions& options) {
   return tcp::endpoint(address, options.port);
 }
 
+// The TLS context for options.tls_cert_file/tls_key_file (PEM): TLS 1.2 or newer, the cert
+// chain and key checked against each other now, so a bad file fails the start, not a client.
+std::optional<asio::ssl::context> tls_context(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) return std::nullopt;
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    throw Error(ErrorCode::InvalidArgument, "TLS needs both --tls-cert and --tls-key");
+  }
+  std::optional<asio::ssl::context> ctx(std::in_place, asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    throw Error(ErrorCode::InvalidArgument,
+                "--tls-cert: cannot use '" + options.tls_cert_file + "' (" + ec.message() + ")");
+  }
+  ctx->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    throw Error(ErrorCode::InvalidArgument, "--tls-key: cannot use '" + options.tls_key_file +
+                                                "' (" + ec.message() +
+                                                "; it must match --tls-cert)");
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct Server::Impl {
-  Impl(Database& db, ServerOptions opts) : options(std::move(opts)), acceptor(io) {
+  Impl(Database& db, ServerOptions opts)
+      : options(std::move(opts)), tls(tls_context(options)), acceptor(io) {
     const tcp::endpoint endpoint = parse_endpoint(options);
     boost::system::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
@@ -63,32 +90,33 @@ struct Server::Impl {
   }
 
   void accept() {
-    acceptor.async_accept(
-        asio::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
-          if (ec) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-            return accept();  // e.g. EMFILE: keep serving the connections we have
-          }
-          metrics.add(Counter::ConnectionsAccepted);
-          if (metrics.get(Counter::ConnectionsOpen) >= options.max_connections) {
-            metrics.add(Counter::ConnectionsRefused);
-            boost::system::error_code ignored;
-            socket.close(ignored);
-            return accept();
-          }
-          socket.set_option(tcp::no_delay(true), ec);
-          auto session = std::make_shared<Session>(std::move(socket), *context);
-          {
-            std::lock_guard lock(sessions_mutex);
-            std::erase_if(sessions, [](const auto& kv) { return kv.second.expired(); });
-            sessions.emplace(session.get(), session);
-          }
-          session->start();
-          accept();
-        });
+    acceptor.async_accept(asio::make_strand(io), [this](boost::system::error_code ec,
+                                                        tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        return accept();  // e.g. EMFILE: keep serving the connections we have
+      }
+      metrics.add(Counter::ConnectionsAccepted);
+      if (metrics.get(Counter::ConnectionsOpen) >= options.max_connections) {
+        metrics.add(Counter::ConnectionsRefused);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return accept();
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<Session>(std::move(socket), *context, tls ? &*tls : nullptr);
+      {
+        std::lock_guard lock(sessions_mutex);
+        std::erase_if(sessions, [](const auto& kv) { return kv.second.expired(); });
+        sessions.emplace(session.get(), session);
+      }
+      session->start();
+      accept();
+    });
   }
 
   ServerOptions options;
+  std::optional<asio::ssl::context> tls;  // set when serving HTTPS
   std::uint16_t port = 0;
   std::string address;  // "host:port" as bound
   asio::io_context io;

@@ -19,6 +19,30 @@ struct StmtDeleter {
 };
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
+// A statement that goes back to `cache` when done with (finalized when there is none).
+class CachedStmt {
+ public:
+  CachedStmt(StatementCache* cache, std::string_view sql, sqlite3_stmt* stmt)
+      : cache_(cache), sql_(sql), stmt_(stmt) {}
+  ~CachedStmt() {
+    if (stmt_ == nullptr) return;
+    if (cache_ != nullptr) {
+      cache_->put(sql_, stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
+  CachedStmt(const CachedStmt&) = delete;
+  CachedStmt& operator=(const CachedStmt&) = delete;
+  sqlite3_stmt* get() const noexcept { return stmt_; }
+  explicit operator bool() const noexcept { return stmt_ != nullptr; }
+
+ private:
+  StatementCache* cache_;
+  std::string_view sql_;
+  sqlite3_stmt* stmt_;
+};
+
 int progress(void* arg) {
   const auto* deadline = static_cast<const Clock::time_point*>(arg);
   return Clock::now() > *deadline ? 1 : 0;
@@ -112,8 +136,9 @@ Value column_value(sqlite3_stmt* stmt, int i, std::size_t& bytes) {
 
 }  // namespace
 
-SqlRunner::SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits)
-    : db_(db), path_(path), limits_(limits) {
+SqlRunner::SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits,
+                     StatementCache* cache)
+    : db_(db), path_(path), limits_(limits), cache_(path == Path::Write ? cache : nullptr) {
   guard.install(db_);
   if (path_ == Path::Read) {
     if (limits_.deadline != Clock::time_point::max()) {
@@ -161,10 +186,17 @@ StatementResult SqlRunner::run(const SqlStatement& s) {
   const char* tail = s.sql.data();
   const char* end = tail + s.sql.size();
   while (tail < end) {
-    sqlite3_stmt* raw = nullptr;
+    const bool first = tail == s.sql.data();
+    sqlite3_stmt* raw = first && cache_ ? cache_->take(s.sql) : nullptr;
+    int rc = SQLITE_OK;
     std::string error;
-    int rc = prepare(tail, end, &raw, &error);
-    StmtPtr stmt(raw);
+    if (raw != nullptr) {
+      tail = end;
+    } else {
+      rc = prepare(tail, end, &raw, &error);
+    }
+    // The whole string is this one statement: back to the cache after use (error or not).
+    CachedStmt stmt{first && tail == end ? cache_ : nullptr, s.sql, raw};
     if (rc != SQLITE_OK) {
       r = StatementResult{};
       r.error = std::move(error);
@@ -224,8 +256,9 @@ StatementResult SqlRunner::run(const SqlStatement& s) {
 
 std::vector<StatementResult> run_write_request(sqlite3* db, SqlGuard& guard,
                                                const std::vector<SqlStatement>& statements,
-                                               bool transaction, const RunLimits& limits) {
-  SqlRunner runner(db, guard, SqlRunner::Path::Write, limits);
+                                               bool transaction, const RunLimits& limits,
+                                               StatementCache* cache) {
+  SqlRunner runner(db, guard, SqlRunner::Path::Write, limits, cache);
   std::vector<StatementResult> results;
   results.reserve(statements.size());
   auto exec = [&](const char* sql) {

@@ -20,6 +20,7 @@
 
 #include "server/request_parser.h"
 #include "server/sql_guard.h"
+#include "server/statement_cache.h"
 #include "sluice/value.h"
 
 struct sqlite3;
@@ -53,8 +54,10 @@ class SqlRunner {
   enum class Path { Read, Write };
 
   // `guard` is installed on `db` here; user statements are prepared under its policy for
-  // `path`.
-  SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits);
+  // `path`. With a `cache` (the writer's, Path::Write only), a statement string that is one
+  // statement is taken from it and given back after use instead of prepared and finalized.
+  SqlRunner(sqlite3* db, SqlGuard& guard, Path path, const RunLimits& limits,
+            StatementCache* cache = nullptr);
   ~SqlRunner();
   SqlRunner(const SqlRunner&) = delete;
   SqlRunner& operator=(const SqlRunner&) = delete;
@@ -73,6 +76,7 @@ class SqlRunner {
   sqlite3* db_;
   Path path_;
   RunLimits limits_;
+  StatementCache* cache_;
   // Prepares the next statement of [tail, end) under the guard; on failure sets `error`.
   int prepare(const char*& tail, const char* end, sqlite3_stmt** stmt, std::string* error);
 };
@@ -82,8 +86,10 @@ class SqlRunner {
 // result), as rqlite's ?transaction does. Without it, each statement stands alone: a failing
 // one is undone by SQLite's statement journal and the others keep their effects.
 // Throws Error(Internal) when SQLite rolled back the whole transaction (see transaction_lost).
+// `cache`: the writer connection's statement cache (may be null).
 std::vector<StatementResult> run_write_request(sqlite3* db, SqlGuard& guard,
                                                const std::vector<SqlStatement>& statements,
-                                               bool transaction, const RunLimits& limits);
+                                               bool transaction, const RunLimits& limits,
+                                               StatementCache* cache = nullptr);
 
 }  // namespace sluice::server

@@ -58,6 +58,9 @@ TEST(StaleReads, ASnapshotIsReusedWithinItsBoundAndAnotherThreadsWriteMayBeMisse
   // Another thread's write, acknowledged: a read accepting a minute of staleness reuses the
   // kept snapshot (the bound is what the caller chose) ...
   EXPECT_EQ(rows(db), 1);
+  const Stats stale = db.stats();
+  EXPECT_EQ(stale.stale_snapshot_age_us.count, 1u);  // that one read, no other
+  EXPECT_LE(stale.stale_snapshot_age_us.max, 60'000'000u);
   // ... and a read asking for the newest snapshot sees it.
   EXPECT_EQ(rows(db, ReadOptions{.max_staleness = milliseconds(0)}), 2);
   EXPECT_EQ(rows(db), 2);

@@ -80,6 +80,13 @@ TEST_F(ApiTest, LargeIntegersRealsAndUnicodeRoundTrip) {
       query_get("SELECT i, r, t FROM v ORDER BY rowid"),
       R"J({"results":[{"columns":["i","r","t"],"types":["integer","real","text"],"values":[)J"
       R"J([9223372036854775807,3,"こんにちは \u003c\u0026\u003e"],[-9223372036854775808,1e-7,"tab\t"]]}]})J");
+  // REALs as Go's encoding/json writes them: the shortest digits, zero-padded below 1e21.
+  EXPECT_EQ(query_get("SELECT 9223372036854775807.0, -123456789012345678.0, 0.000123, 1e20, 1e21, "
+                      "61.5, 0.0"),
+            R"J({"results":[{"columns":["9223372036854775807.0","-123456789012345678.0",)J"
+            R"J("0.000123","1e20","1e21","61.5","0.0"],"types":["real","real","real","real",)J"
+            R"J("real","real","real"],"values":[[9223372036854776000,-123456789012345680,)J"
+            R"J(0.000123,100000000000000000000,1e+21,61.5,0]]}]})J");
 }
 
 TEST_F(ApiTest, TextPlainBodiesAndMultiStatementStrings) {

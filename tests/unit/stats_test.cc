@@ -55,8 +55,9 @@ Stats distinct_stats() {
   s.writes_refused = true;
   s.checkpointer_active = true;
   s.long_read_sql = "SELECT slowly()";
-  for (Summary* m : {&s.queue_wait_us, &s.execute_us, &s.commit_us, &s.write_us, &s.read_us,
-                     &s.pool_wait_us, &s.batch_jobs, &s.checkpoint_us, &s.lock_wait_us}) {
+  for (Summary* m :
+       {&s.queue_wait_us, &s.execute_us, &s.commit_us, &s.write_us, &s.read_us, &s.pool_wait_us,
+        &s.stale_snapshot_age_us, &s.batch_jobs, &s.checkpoint_us, &s.lock_wait_us}) {
     m->count = n++;
     m->mean = 2.5;
     m->p50 = n++;
@@ -107,6 +108,7 @@ const std::map<std::string, Summary Stats::*> kSummaries = {
     {"write_latency_microseconds", &Stats::write_us},
     {"read_latency_microseconds", &Stats::read_us},
     {"pool_wait_microseconds", &Stats::pool_wait_us},
+    {"stale_snapshot_age_microseconds", &Stats::stale_snapshot_age_us},
     {"batch_size_jobs", &Stats::batch_jobs},
     {"checkpoint_microseconds", &Stats::checkpoint_us},
     {"writer_lock_wait_microseconds", &Stats::lock_wait_us},

@@ -53,6 +53,7 @@ struct Args {
   int request_deadline_ms = 10000;
   int idle_timeout_ms = 60000;
   int query_timeout_ms = 60000;
+  int max_freshness_ms = 1000;
 };
 
 // "host:port", "[v6]:port" or ":port" (all interfaces is never implied: ":port" is loopback).
@@ -83,6 +84,7 @@ int run(Args a) {
   a.options.request_deadline = std::chrono::milliseconds(a.request_deadline_ms);
   a.options.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
   a.options.query_timeout = std::chrono::milliseconds(a.query_timeout_ms);
+  a.options.max_freshness = std::chrono::milliseconds(a.max_freshness_ms);
   // Block the stop signals before any thread exists (the Database starts its writer and
   // checkpointer), so every thread inherits the mask and only sigwait() below receives them.
   sigset_t stop_signals;
@@ -99,9 +101,10 @@ int run(Args a) {
       server::Server server(db, a.options);
       for (const auto& w : server.warnings()) fmt::print(stderr, "warning: {}\n", w);
       server.start();
-      fmt::print(
-          "sluice serve: {} on http://{} (dashboard: http://{}/, metrics: http://{}/metrics)\n",
-          a.path, server.listen_address(), server.listen_address(), server.listen_address());
+      std::string url = a.options.tls_cert_file.empty() ? "http://" : "https://";
+      url += server.listen_address();
+      fmt::print("sluice serve: {} on {} (dashboard: {}/, metrics: {}/metrics)\n", a.path, url, url,
+                 url);
       std::fflush(stdout);
       int signal_number = 0;
       sigwait(&stop_signals, &signal_number);
@@ -132,6 +135,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--auth", args->options.auth_file,
                   "rqlite's credentials file (JSON: username, bcrypt password, perms)");
+  cmd->add_option("--tls-cert", args->options.tls_cert_file,
+                  "HTTPS: PEM certificate chain (with --tls-key)");
+  cmd->add_option("--tls-key", args->options.tls_key_file, "HTTPS: PEM private key of --tls-cert");
   cmd->add_option("--threads", args->options.threads, "Event-loop threads (0 = one per core)")
       ->capture_default_str();
   cmd->add_option("--request-deadline", args->request_deadline_ms,
@@ -159,6 +165,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--query-timeout", args->query_timeout_ms,
                   "ms a read statement may run before 'query timeout' (0 = no limit)")
+      ->capture_default_str();
+  cmd->add_option("--max-freshness", args->max_freshness_ms,
+                  "ms: cap on level=none&freshness= (a read's snapshot is at most this old; "
+                  "0 = always the newest)")
+      ->check(CLI::Range(0, 60000))
       ->capture_default_str();
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
