@@ -94,6 +94,9 @@ test: build test-deps
 # Everything at full size (docs/reliability.md): writes build/reliability-summary.txt.
 reliability: build
 	tests/reliability/run_full.sh $(BUILD) $(FUZZ_BUILD)
+	@# The replication disaster drill (docs/backup.md): DRILL_ROUNDS writer processes killed.
+	SLUICE_DRILL_ROUNDS=$${DRILL_ROUNDS:-200} ./$(BUILD)/tests/backup_tests \
+	  --gtest_filter='ReplicaDrill*' | tee $(BUILD)/backup-drill.log
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
