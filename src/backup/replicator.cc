@@ -207,10 +207,11 @@ void Replicator::activate() {
     seq_ = 0;
     txid_ = meta.txid;
     have_generation_ = true;
-    st_generations_.fetch_add(1, std::memory_order_relaxed);
+    // The txid before `active`: a reader that sees active sees the snapshot's txid or later.
     st_txid_.store(txid_, std::memory_order_relaxed);
     st_bytes_.fetch_add(static_cast<std::uint64_t>(meta.bytes), std::memory_order_relaxed);
-    st_active_.store(true, std::memory_order_relaxed);
+    st_generations_.fetch_add(1, std::memory_order_relaxed);
+    st_active_.store(true, std::memory_order_release);
   } catch (...) {
     unpin_all();
     throw;
@@ -382,7 +383,7 @@ void Replicator::run() noexcept {
 
 ReplicatorStatus Replicator::status() const noexcept {
   ReplicatorStatus s;
-  s.active = st_active_.load(std::memory_order_relaxed);
+  s.active = st_active_.load(std::memory_order_acquire);
   s.shipped_txid = st_txid_.load(std::memory_order_relaxed);
   s.last_ship_unix_ms = st_ship_ms_.load(std::memory_order_relaxed);
   s.segments = st_segments_.load(std::memory_order_relaxed);
