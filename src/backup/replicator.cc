@@ -179,8 +179,20 @@ void Replicator::activate() {
           position_ = pos.wal;
           seq_ = pos.seq;
           txid_ = pos.last_txid;
+          // Our read transaction is at the WAL's end, newer than what the dead holder shipped.
+          // When the WAL was all copied back (the new lease holder's first checkpoint does
+          // that), it reads the database file alone and no longer stops a restart: the next
+          // commit would overwrite the unshipped frames. Ship them now, while the writer lock
+          // keeps every commit out.
+          try {
+            ship();
+          } catch (...) {
+            unpin_all();
+            throw;
+          }
           have_generation_ = true;
-          st_active_.store(true, std::memory_order_relaxed);
+          st_txid_.store(txid_, std::memory_order_relaxed);
+          st_active_.store(true, std::memory_order_release);
           return;
         }
       }
@@ -256,7 +268,6 @@ void Replicator::ship() {
     position_ = {wal->salt1, wal->salt2, from + run.frames - 1, run.end};
     st_segments_.fetch_add(1, std::memory_order_relaxed);
     st_bytes_.fetch_add(data.size(), std::memory_order_relaxed);
-    st_txid_.store(txid_, std::memory_order_relaxed);
     from += run.frames;
     seed = run.end;
   }
@@ -264,6 +275,8 @@ void Replicator::ship() {
     // One position record per ship, however many segments it wrote.
     target_->put(position_name(generation_),
                  to_json(ReplicaPosition{seq_, txid_, unix_ms(), position_}));
+    // Shipped once recorded: the next lease holder resumes from this position.
+    st_txid_.store(txid_, std::memory_order_relaxed);
   }
   // Everything committed is shipped (what follows the last commit frame is not committed yet).
   st_pending_.store(0, std::memory_order_relaxed);

@@ -8,10 +8,12 @@
 // snapshot outside the lock; then, each wake-up, takes a new read transaction, ships every
 // committed frame up to at least it, and ends the older read transaction. When the lease is
 // lost it lets go of everything; the process that takes the lease resumes the generation if
-// the WAL still continues it (same salts, same checksum at the last shipped frame), else starts
-// a new one. When the target fails it keeps its read transaction (nothing unshipped is lost)
-// up to replica_max_hold_pages, reports the error in Stats and on stderr, then releases the WAL
-// and starts a new generation once the target works again.
+// the WAL still continues it (same salts, same checksum at the last shipped frame) — shipping
+// the dead holder's unshipped frames at once, under the writer lock, before a commit can restart
+// the WAL over them — else starts a new one. Stats' shipped txid moves once a ship's position
+// record is written (what a takeover resumes from). When the target fails it keeps its read
+// transaction (nothing unshipped is lost) up to replica_max_hold_pages, reports the error in Stats
+// and on stderr, then releases the WAL and starts a new generation once the target works again.
 //
 // Thread-safety: the WalShipping calls come from the checkpointer thread, status() from any
 // thread; start()/stop() from the owner. Internal state is guarded by mu_. Lock order: the

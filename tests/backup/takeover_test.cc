@@ -2,7 +2,8 @@
 // same database with the same replica (standby); A is SIGKILLed; B takes the lease, resumes the
 // generation when the WAL still continues it (or starts a new one), and ships its own writes.
 // The restore holds every row B wrote, and A's rows as a gap-free prefix up to at least those
-// acked more than the drill's lag bound before the kill.
+// acked more than the drill's lag bound before the kill. And the resume itself: frames the dead
+// holder could not ship reach the replica before the new holder's first commit restarts the WAL.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "backup/replica_support.h"
 #include "common/eventually.h"
@@ -78,6 +80,96 @@ TEST(ReplicaTakeover, TheNextLeaseHolderShipsAfterTheFirstDies) {
               static_cast<long long>(last_acked),
               resumed ? "resumed A's generation" : "started a new generation", a_keys.size(),
               b_keys.size());
+}
+
+// A config whose checkpoints never TRUNCATE a WAL of a few hundred frames: the new lease holder
+// then finds the dead holder's WAL and resumes its generation.
+Config resumable_config(const std::string& db, const std::string& replica) {
+  Config c = testing::replicated_config(db, replica);
+  c.checkpoint_pages = 100'000;
+  return c;
+}
+
+// Child of the regression test below: ships rows 1..100, then (the replica directory replaced
+// by a file, so every put fails) commits rows 101..150 it cannot ship, reports 150 on `fd` and
+// waits to be killed. Exits non-zero when a step does not happen.
+[[noreturn]] void unshipped_tail_child(const std::string& db, const std::string& replica, int fd) {
+  try {
+    Database a = Database::open(resumable_config(db, replica));
+    testing::create_rows_table(a);
+    if (!testing::eventually([&] { return a.stats().replica_active; })) ::_exit(4);
+    const std::uint64_t txid = a.stats().replica_shipped_txid;
+    for (std::int64_t k = 1; k <= 100; ++k) testing::write_row(a, k);
+    if (!testing::eventually([&] { return a.stats().replica_shipped_txid >= txid + 100; })) {
+      ::_exit(5);
+    }
+    std::filesystem::rename(replica, replica + "-away");
+    { std::ofstream(replica) << "not a directory"; }
+    for (std::int64_t k = 101; k <= 150; ++k) testing::write_row(a, k);
+    const std::uint64_t errors = a.stats().replica_errors;
+    if (!testing::eventually([&] { return a.stats().replica_errors > errors; })) ::_exit(6);
+    const std::int64_t done = 150;
+    if (::write(fd, &done, sizeof done) != sizeof done) ::_exit(3);
+    for (;;) ::pause();
+  } catch (...) {
+    ::_exit(2);
+  }
+}
+
+// Regression (issue 14, round two): the new holder resumed at the WAL's end with a read
+// transaction that, once its own first checkpoint had copied the WAL back, read the database file
+// alone — so its first commit restarted the WAL over rows 101..150 before they were shipped, and
+// the restore silently lacked them.
+TEST(ReplicaTakeover, ResumeShipsTheDeadHoldersUnshippedFramesBeforeTheWalRestarts) {
+  testing::TempDir dir;
+  const std::string db = dir.file("app.db"), replica = dir.file("replica");
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    unshipped_tail_child(db, replica, fds[1]);
+  }
+  ::close(fds[1]);
+  std::int64_t done = 0;
+  const bool reported = ::read(fds[0], &done, sizeof done) == sizeof done;
+  ::close(fds[0]);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(reported && done == 150) << "child exit status " << WEXITSTATUS(status);
+  std::filesystem::remove(replica);
+  std::filesystem::rename(replica + "-away", replica);
+
+  // Copy the whole WAL back (as the next holder's first checkpoint does), keeping the WAL: this
+  // connection stays open so that no close deletes it.
+  OpenOptions read_write;
+  read_write.mode = OpenOptions::Mode::ReadWrite;
+  Connection other = Connection::open(db, read_write);
+  {
+    auto q = other.query("PRAGMA wal_checkpoint(PASSIVE)");
+    ASSERT_TRUE(q.next());
+    ASSERT_EQ(q.get<std::int64_t>(0), 0);                       // not busy
+    ASSERT_GT(q.get<std::int64_t>(1), 0);                       // frames in the WAL
+    ASSERT_EQ(q.get<std::int64_t>(2), q.get<std::int64_t>(1));  // all copied back
+  }
+  Database b = Database::open(resumable_config(db, replica));
+  ASSERT_TRUE(testing::eventually([&] { return b.stats().replica_active; }));
+  ASSERT_EQ(b.stats().replica_generations, 0u) << "B started a new generation: nothing to test";
+  const std::uint64_t txid = b.stats().replica_shipped_txid;
+  testing::write_row(b, kBFirst);
+  ASSERT_TRUE(testing::eventually([&] { return b.stats().replica_shipped_txid > txid; }));
+  b.close();
+
+  const RestoreResult r = restore_replica(*directory_target(replica), dir.file("restored.db"));
+  EXPECT_FALSE(r.partial);
+  std::vector<std::int64_t> expected(150);
+  for (std::int64_t k = 1; k <= 150; ++k) expected[static_cast<std::size_t>(k - 1)] = k;
+  expected.push_back(kBFirst);
+  EXPECT_EQ(testing::row_keys(dir.file("restored.db")), expected);
+  Connection out = Connection::open(dir.file("restored.db"), OpenOptions::read_only());
+  EXPECT_EQ(out.query("PRAGMA integrity_check").scalar<std::string>(), "ok");
 }
 
 }  // namespace
