@@ -82,11 +82,13 @@ TEST(ReplicaTakeover, TheNextLeaseHolderShipsAfterTheFirstDies) {
               b_keys.size());
 }
 
-// A config whose checkpoints never TRUNCATE a WAL of a few hundred frames: the new lease holder
-// then finds the dead holder's WAL and resumes its generation.
+// A config whose checkpointer, after its first cycle at open, leaves a WAL of a few hundred
+// frames alone for an hour: the WAL never restarts under the writer, so the next lease holder
+// finds the dead holder's WAL and resumes its generation.
 Config resumable_config(const std::string& db, const std::string& replica) {
   Config c = testing::replicated_config(db, replica);
   c.checkpoint_pages = 100'000;
+  c.checkpoint_idle_ms = 3'600'000;
   return c;
 }
 
