@@ -174,7 +174,8 @@ void check_damage(const std::string& how, bool last) {
   const std::string before_bytes = backup::read_file(victim.string());
   const backup::Segment seg = backup::decode_segment(before_bytes, victim.string());
   if (how == "truncate") fs::resize_file(victim, fs::file_size(victim) - 100);
-  if (how == "flip") flip_byte(victim, fs::file_size(victim) - 5000);
+  // In the last frame's page (a segment may hold a single frame: fewer than 5,000 bytes).
+  if (how == "flip") flip_byte(victim, fs::file_size(victim) - seg.header.page_size / 2);
   if (how == "flip-header") flip_byte(victim, 20);
   if (how == "delete") fs::remove(victim);
   const std::string msg = error_text([&] { r.restore(r.dir.file("out.db")); }, ErrorCode::Corrupt);
@@ -216,12 +217,25 @@ TEST(Replica, ConcurrentWritersAndAStalledReplicaLoseNothing) {
   ASSERT_TRUE(testing::eventually([&] { return db.stats().replica_generations == 1; }));
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
+  struct JoinWriters {  // also when an assertion returns early
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& writers;
+    ~JoinWriters() {
+      stop.store(true);
+      for (auto& w : writers) {
+        if (w.joinable()) w.join();
+      }
+    }
+  } join_writers{stop, writers};
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int n = 0; !stop.load(); ++n) db.execute("INSERT INTO t(thread, n) VALUES (?, ?)", t, n);
     });
   }
-  ASSERT_TRUE(testing::eventually([&] { return db.stats().replica_segments >= 5; }));
+  ASSERT_TRUE(testing::eventually([&] { return db.stats().replica_segments >= 5; }))
+      << "segments " << db.stats().replica_segments << ", errors " << db.stats().replica_errors
+      << ", commits " << db.stats().commits << ", pending " << db.stats().replica_pending_frames
+      << ", lag " << db.stats().replica_lag_ms << " ms, checkpoints " << db.stats().checkpoints;
   // The replica's directory becomes a file: every put fails.
   fs::rename(replica, dir.file("replica-away"));
   { std::ofstream(replica) << "not a directory"; }
