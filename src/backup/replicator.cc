@@ -223,6 +223,7 @@ void Replicator::activate() {
     st_txid_.store(txid_, std::memory_order_relaxed);
     st_bytes_.fetch_add(static_cast<std::uint64_t>(meta.bytes), std::memory_order_relaxed);
     st_generations_.fetch_add(1, std::memory_order_relaxed);
+    st_ship_ms_.store(meta.unix_ms, std::memory_order_relaxed);  // the snapshot holds it all
     st_active_.store(true, std::memory_order_release);
   } catch (...) {
     unpin_all();
@@ -244,8 +245,12 @@ void Replicator::ship() {
   std::uint64_t from = same_epoch ? position_.frame + 1 : 1;
   Checksum seed = same_epoch ? position_.chain : wal->checksum;
   const std::uint64_t first_from = from;
+  // At most the frames in the file now (all that was committed before this call): writers that
+  // append faster than this ships would otherwise keep it here for good, the position unrecorded
+  // and mu_ held against the checkpointer's tail. The next ship takes the rest.
+  const std::uint64_t last_frame = wal_frames_on_disk(*wal);
   for (;;) {
-    WalRun run = read_committed(file.fd(), wal_path_, *wal, from, seed, kSegmentBytes);
+    WalRun run = read_committed(file.fd(), wal_path_, *wal, from, seed, kSegmentBytes, last_frame);
     if (run.frames == 0) break;
     SegmentHeader h;
     h.page_size = wal->page_size;

@@ -1,10 +1,17 @@
 // Helpers of the replication tests: a database writing one numbered row per commit, reading
-// the rows back, and damaging replica files.
+// the rows back, damaging replica files, and stalling the replica.
 #pragma once
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +71,18 @@ inline std::vector<std::filesystem::path> segment_files(const std::string& repli
   }
   std::sort(segs.begin(), segs.end());
   return segs;
+}
+
+// Makes the replica directory unwritable for the replicator, or gives it back: the directory and
+// a plain file at `replica + "-stalled"` swap names in one step (renameat2 RENAME_EXCHANGE). A
+// rename followed by creating the file would leave a moment in which a put recreates the
+// directory, and the replica would never fail.
+inline void swap_replica_with_a_file(const std::string& replica) {
+  const std::string other = replica + "-stalled";
+  if (!std::filesystem::exists(other)) std::ofstream(other) << "not a directory";
+  if (::renameat2(AT_FDCWD, replica.c_str(), AT_FDCWD, other.c_str(), RENAME_EXCHANGE) != 0) {
+    throw std::runtime_error("renameat2(RENAME_EXCHANGE) " + replica + ": " + std::strerror(errno));
+  }
 }
 
 }  // namespace sluice::testing

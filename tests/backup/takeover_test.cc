@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 #include "backup/replica_support.h"
 #include "common/eventually.h"
@@ -105,8 +104,7 @@ Config resumable_config(const std::string& db, const std::string& replica) {
     if (!testing::eventually([&] { return a.stats().replica_shipped_txid >= txid + 100; })) {
       ::_exit(5);
     }
-    std::filesystem::rename(replica, replica + "-away");
-    { std::ofstream(replica) << "not a directory"; }
+    testing::swap_replica_with_a_file(replica);
     for (std::int64_t k = 101; k <= 150; ++k) testing::write_row(a, k);
     const std::uint64_t errors = a.stats().replica_errors;
     if (!testing::eventually([&] { return a.stats().replica_errors > errors; })) ::_exit(6);
@@ -141,8 +139,7 @@ TEST(ReplicaTakeover, ResumeShipsTheDeadHoldersUnshippedFramesBeforeTheWalRestar
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(reported && done == 150) << "child exit status " << WEXITSTATUS(status);
-  std::filesystem::remove(replica);
-  std::filesystem::rename(replica + "-away", replica);
+  testing::swap_replica_with_a_file(replica);
 
   // Copy the whole WAL back (as the next holder's first checkpoint does), keeping the WAL: this
   // connection stays open so that no close deletes it.
