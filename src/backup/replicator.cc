@@ -311,7 +311,11 @@ bool Replicator::step(bool rotate) noexcept {
     WalFile file(wal_path_);
     const std::optional<WalHeader> wal = read_wal_header(file.fd());
     const std::uint64_t on_disk = wal ? wal_frames_on_disk(*wal) : 0;
-    const std::uint64_t pending = on_disk > position_.frame ? on_disk - position_.frame : 0;
+    // In a new WAL epoch (restarted after the last ship) every frame on disk is unshipped.
+    const bool same_epoch = wal && wal->salt1 == position_.salt1 && wal->salt2 == position_.salt2;
+    const std::uint64_t pending = !same_epoch                 ? on_disk
+                                  : on_disk > position_.frame ? on_disk - position_.frame
+                                                              : 0;
     st_pending_.store(pending, std::memory_order_relaxed);
     if (pending > static_cast<std::uint64_t>(config_.replica_max_hold_pages)) {
       std::fprintf(stderr,
