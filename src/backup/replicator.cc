@@ -39,10 +39,39 @@ class WalFile {
   int fd_;
 };
 
-// After the last committed frame of the WAL now.
-WalPosition end_of_wal(int fd, const std::string& path, const std::optional<WalHeader>& wal) {
+// The last frame SQLite counts as committed in the WAL epoch of `wal_header` (the wal-index's
+// mxFrame, read from the -shm file as SQLite's readers read it: both header copies equal), or
+// `fallback` when there is no usable wal-index. A commit's frames are in the -wal file before
+// mxFrame covers them: frames past it are a commit in progress, or one whose writer died before
+// it counted — SQLite then writes the next commit over them, so they must never be shipped.
+// 0 when the wal-index is already in a newer epoch than the file (the WAL restarted and its
+// first frame is not written yet).
+std::uint64_t committed_frames(const std::string& shm_path, const unsigned char* wal_header,
+                               std::uint64_t fallback) {
+  const int fd = ::open(shm_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fallback;
+  constexpr std::size_t kHeader = 48;  // WalIndexHdr, twice
+  unsigned char h[2 * kHeader];
+  std::uint64_t frames = fallback;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (::pread(fd, h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) break;
+    if (std::memcmp(h, h + kHeader, kHeader) != 0 || h[12] == 0) continue;  // being written
+    std::uint32_t mx_frame = 0;
+    std::memcpy(&mx_frame, h + 16, sizeof mx_frame);  // native byte order
+    // aSalt (offset 32) holds the salts as the WAL header's bytes 16-23 do.
+    frames = std::memcmp(h + 32, wal_header + 16, 8) == 0 ? mx_frame : 0;
+    break;
+  }
+  ::close(fd);
+  return frames;
+}
+
+// After the last committed frame of the WAL now (REQUIRES: the writer lock, and a read
+// transaction begun under it, so that the wal-index is recovered and nothing commits).
+WalPosition end_of_wal(int fd, const std::string& path, const std::optional<WalHeader>& wal,
+                       std::uint64_t last_frame) {
   if (!wal) return {};
-  const WalRun run = read_committed(fd, path, *wal, 1, wal->checksum, SIZE_MAX);
+  const WalRun run = read_committed(fd, path, *wal, 1, wal->checksum, SIZE_MAX, last_frame);
   return {wal->salt1, wal->salt2, run.frames, run.frames ? run.end : wal->checksum};
 }
 
@@ -52,6 +81,7 @@ Replicator::Replicator(const Config& config, std::unique_ptr<ReplicaTarget> targ
                        coord::WriterLock& lock, std::function<bool()> active)
     : config_(config),
       wal_path_(config.path + "-wal"),
+      shm_path_(config.path + "-shm"),
       target_(std::move(target)),
       lock_(lock),
       active_(std::move(active)) {}
@@ -157,7 +187,8 @@ void Replicator::activate() {
     held_ = 0;
     WalFile file(wal_path_);
     wal = read_wal_header(file.fd());
-    end = end_of_wal(file.fd(), wal_path_, wal);
+    const std::uint64_t committed = wal ? committed_frames(shm_path_, header_bytes(), SIZE_MAX) : 0;
+    end = end_of_wal(file.fd(), wal_path_, wal, committed);
     const std::vector<std::string> ids = generation_ids(*target_);
     if (!ids.empty()) {
       const std::string gen = "generations/" + ids.back();
@@ -245,10 +276,12 @@ void Replicator::ship() {
   std::uint64_t from = same_epoch ? position_.frame + 1 : 1;
   Checksum seed = same_epoch ? position_.chain : wal->checksum;
   const std::uint64_t first_from = from;
-  // At most the frames in the file now (all that was committed before this call): writers that
-  // append faster than this ships would otherwise keep it here for good, the position unrecorded
-  // and mu_ held against the checkpointer's tail. The next ship takes the rest.
-  const std::uint64_t last_frame = wal_frames_on_disk(*wal);
+  // At most what was committed when this call began (the wal-index's count; never a commit in
+  // progress or left by a dead writer): writers that append faster than this ships would
+  // otherwise keep it here for good, the position unrecorded and mu_ held against the
+  // checkpointer's tail. The next ship takes the rest.
+  const std::uint64_t last_frame =
+      committed_frames(shm_path_, header_bytes(), wal_frames_on_disk(*wal));
   for (;;) {
     WalRun run = read_committed(file.fd(), wal_path_, *wal, from, seed, kSegmentBytes, last_frame);
     if (run.frames == 0) break;

@@ -91,6 +91,7 @@ class Replicator final : public engine::WalShipping {
   // Constant after construction.
   const Config config_;
   const std::string wal_path_;
+  const std::string shm_path_;
   std::unique_ptr<ReplicaTarget> target_;
   coord::WriterLock& lock_;
   const std::function<bool()> active_;
@@ -105,7 +106,10 @@ class Replicator final : public engine::WalShipping {
   WalPosition position_;          // after the last frame shipped
   std::uint64_t seq_ = 0;         // last segment written
   std::uint64_t txid_ = 0;        // last txid shipped
-  std::string wal_header_bytes_;  // of position_'s epoch
+  std::string wal_header_bytes_;  // the last read_wal_header()'s
+  const unsigned char* header_bytes() const noexcept {
+    return reinterpret_cast<const unsigned char*>(wal_header_bytes_.data());
+  }
   bool failing_ = false;
   std::uint64_t next_txid_hint_ = 0;  // newest txid in the target when this process began
 
