@@ -99,7 +99,8 @@ int replicate(const ReplicateArgs& a) {
     if (std::chrono::steady_clock::now() >= next_report) {
       const Stats s = db.stats();
       fmt::print("  {} txid {}, lag {} ms, {} segments, {:.1f} MiB shipped, {} errors\n",
-                 s.replica_active ? "shipping:" : "not shipping (starting, or another process holds the lease):",
+                 s.replica_active ? "shipping:"
+                                  : "not shipping (starting, or another process holds the lease):",
                  s.replica_shipped_txid, s.replica_lag_ms, s.replica_segments,
                  static_cast<double>(s.replica_bytes) / (1024.0 * 1024.0), s.replica_errors);
       std::fflush(stdout);
