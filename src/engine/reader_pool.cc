@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "engine/clock.h"
+#include "engine/shared_map_vfs.h"
 #include "engine/snapshot_epoch.h"
 
 namespace sluice::engine {
@@ -15,6 +16,10 @@ ReaderPool::ReaderPool(const std::string& path, const Config& config, EngineMetr
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadOnly;
   options.vfs = config.vfs;
+  if (config.vfs.empty() && config.mmap_size_bytes > 0) {
+    // Mapped pages that survive the cache reset after every commit (engine/shared_map_vfs.h).
+    if (const char* shim = shared_map_vfs_name()) options.vfs = shim;
+  }
   slots_.resize(size_);
   for (Slot& s : slots_) {
     s.conn = std::make_unique<Connection>(Connection::open(path, options));

@@ -333,12 +333,13 @@ void build_methods(const sqlite3_io_methods& base) {
   g_methods.xShmUnmap = [](sqlite3_file* x, int d) {
     return real(x)->pMethods->xShmUnmap(real(x), d);
   };
-  g_methods.xFetch = [](sqlite3_file* x, sqlite3_int64 o, int n, void** p) {
-    return real(x)->pMethods->xFetch(real(x), o, n, p);
+  // No mapped pages: every read goes through xRead, where the faults and the unsynced-data
+  // model live (a mapping would show the real file behind the model's back).
+  g_methods.xFetch = [](sqlite3_file*, sqlite3_int64, int, void** p) {
+    *p = nullptr;
+    return SQLITE_OK;
   };
-  g_methods.xUnfetch = [](sqlite3_file* x, sqlite3_int64 o, void* p) {
-    return real(x)->pMethods->xUnfetch(real(x), o, p);
-  };
+  g_methods.xUnfetch = [](sqlite3_file*, sqlite3_int64, void*) { return SQLITE_OK; };
 }
 
 int vfs_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out) {

@@ -127,7 +127,7 @@ TEST(Config, ProductionDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.synchronous, Synchronous::Normal);
   EXPECT_EQ(c.busy_timeout_ms, 5000);
   EXPECT_EQ(c.cache_size_kib, 64 * 1024);
-  EXPECT_EQ(c.mmap_size_bytes, 0);
+  EXPECT_EQ(c.mmap_size_bytes, 1LL << 30);
   EXPECT_EQ(c.temp_store, TempStore::Memory);
   EXPECT_TRUE(c.foreign_keys);
   EXPECT_EQ(c.journal_size_limit_bytes, 64LL * 1024 * 1024);

@@ -66,7 +66,7 @@ Extra modes (name them in --mode):
            crosses it, as plain SQLite does: the baseline for checkpoints off the commit path.
   sluice-submit  (ingest only) sluice with each request started by Database::submit when it
            arrives, instead of --workers threads blocking in write().
-  tuned-nommap  tuned with mmap_size 0 (as Sluice's readers): what mmap is worth.
+  tuned-nommap  tuned with mmap_size 0: what mmap is worth to plain SQLite.
   sluice-stale  sluice with bounded-staleness reads (max_staleness_ms 5): a reader keeps its
            snapshot and page cache for 5 ms; each thread still sees its own writes.
   sluice-handoff  sluice with every write handed to the writer thread (caller_commits=false)

@@ -14,7 +14,7 @@ namespace sluice::bench {
 // sluice-ckpt-in-commit: Sluice with SQLite's autocheckpoint (1000 pages, its default) inside
 // the COMMIT that crosses it, as plain SQLite does: the baseline for checkpoints off the commit
 // path.
-// tuned-nommap: tuned with mmap_size 0 (Sluice's default), to tell what mmap is worth.
+// tuned-nommap: tuned with mmap_size 0, to tell what mmap is worth to plain SQLite.
 // sluice-stale: Sluice with bounded-staleness reads (Config::max_staleness_ms = kStaleMs).
 // sluice-handoff: Sluice with every write handed to the writer thread (caller_commits off).
 enum class Mode {
