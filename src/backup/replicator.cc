@@ -1,6 +1,7 @@
 #include "backup/replicator.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,30 +41,41 @@ class WalFile {
 };
 
 // The last frame SQLite counts as committed in the WAL epoch of `wal_header` (the wal-index's
-// mxFrame, read from the -shm file as SQLite's readers read it: both header copies equal), or
-// `fallback` when there is no usable wal-index. A commit's frames are in the -wal file before
-// mxFrame covers them: frames past it are a commit in progress, or one whose writer died before
-// it counted — SQLite then writes the next commit over them, so they must never be shipped.
-// 0 when the wal-index is already in a newer epoch than the file (the WAL restarted and its
-// first frame is not written yet).
-std::uint64_t committed_frames(const std::string& shm_path, const unsigned char* wal_header,
+// mxFrame, read as SQLite's readers read it: both header copies equal), or `fallback` when
+// there is no usable wal-index. A commit's frames are in the -wal file before mxFrame covers
+// them: frames past it are a commit in progress, or one whose writer died before it counted —
+// SQLite then writes the next commit over them, so they must never be shipped. 0 when the
+// wal-index is already in a newer epoch than the file (the WAL restarted and its first frame is
+// not written yet).
+//
+// The wal-index is read through `conn`'s own mapping of it (the VFS's xShmMap), never through a
+// descriptor of our own: closing any descriptor of the -shm file would drop every POSIX lock this
+// process holds on it (SQLite's read marks and its "in use" lock) — another process would then
+// truncate the -shm under our mappings (SIGBUS) and checkpoint past our read transactions.
+std::uint64_t committed_frames(Connection& conn, const unsigned char* wal_header,
                                std::uint64_t fallback) {
-  const int fd = ::open(shm_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fallback;
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(conn.native_handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file) !=
+          SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2) {
+    return fallback;
+  }
+  volatile void* region = nullptr;
+  if (file->pMethods->xShmMap(file, 0, 32 * 1024, 0, &region) != SQLITE_OK || region == nullptr) {
+    return fallback;
+  }
+  const auto* shm = static_cast<const volatile unsigned char*>(region);
   constexpr std::size_t kHeader = 48;  // WalIndexHdr, twice
   unsigned char h[2 * kHeader];
-  std::uint64_t frames = fallback;
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    if (::pread(fd, h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) break;
+    for (std::size_t i = 0; i < sizeof h; ++i) h[i] = shm[i];
     if (std::memcmp(h, h + kHeader, kHeader) != 0 || h[12] == 0) continue;  // being written
     std::uint32_t mx_frame = 0;
     std::memcpy(&mx_frame, h + 16, sizeof mx_frame);  // native byte order
     // aSalt (offset 32) holds the salts as the WAL header's bytes 16-23 do.
-    frames = std::memcmp(h + 32, wal_header + 16, 8) == 0 ? mx_frame : 0;
-    break;
+    return std::memcmp(h + 32, wal_header + 16, 8) == 0 ? mx_frame : 0;
   }
-  ::close(fd);
-  return frames;
+  return fallback;
 }
 
 // After the last committed frame of the WAL now (REQUIRES: the writer lock, and a read
@@ -81,7 +93,6 @@ Replicator::Replicator(const Config& config, std::unique_ptr<ReplicaTarget> targ
                        coord::WriterLock& lock, std::function<bool()> active)
     : config_(config),
       wal_path_(config.path + "-wal"),
-      shm_path_(config.path + "-shm"),
       target_(std::move(target)),
       lock_(lock),
       active_(std::move(active)) {}
@@ -187,7 +198,7 @@ void Replicator::activate() {
     held_ = 0;
     WalFile file(wal_path_);
     wal = read_wal_header(file.fd());
-    const std::uint64_t committed = wal ? committed_frames(shm_path_, header_bytes(), SIZE_MAX) : 0;
+    const std::uint64_t committed = wal ? committed_frames(*pins_[0], header_bytes(), SIZE_MAX) : 0;
     end = end_of_wal(file.fd(), wal_path_, wal, committed);
     const std::vector<std::string> ids = generation_ids(*target_);
     if (!ids.empty()) {
@@ -280,8 +291,13 @@ void Replicator::ship() {
   // progress or left by a dead writer): writers that append faster than this ships would
   // otherwise keep it here for good, the position unrecorded and mu_ held against the
   // checkpointer's tail. The next ship takes the rest.
-  const std::uint64_t last_frame =
-      committed_frames(shm_path_, header_bytes(), wal_frames_on_disk(*wal));
+  std::uint64_t last_frame = wal_frames_on_disk(*wal);
+  for (auto& p : pins_) {  // any of our connections maps the wal-index
+    if (p) {
+      last_frame = committed_frames(*p, header_bytes(), last_frame);
+      break;
+    }
+  }
   for (;;) {
     WalRun run = read_committed(file.fd(), wal_path_, *wal, from, seed, kSegmentBytes, last_frame);
     if (run.frames == 0) break;

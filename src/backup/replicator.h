@@ -91,7 +91,6 @@ class Replicator final : public engine::WalShipping {
   // Constant after construction.
   const Config config_;
   const std::string wal_path_;
-  const std::string shm_path_;
   std::unique_ptr<ReplicaTarget> target_;
   coord::WriterLock& lock_;
   const std::function<bool()> active_;

@@ -51,6 +51,13 @@ TEST(ReplicaTakeover, TheNextLeaseHolderShipsAfterTheFirstDies) {
   ASSERT_EQ(k, 300);
   ASSERT_TRUE(testing::eventually([&] { return !testing::segment_files(replica).empty(); }));
   Database b = Database::open(testing::replicated_config(db, replica));
+  {
+    int early = 0;
+    const pid_t gone = ::waitpid(child, &early, WNOHANG);
+    ASSERT_EQ(gone, 0) << "A ended before the kill: "
+                       << (WIFSIGNALED(early) ? "signal " + std::to_string(WTERMSIG(early))
+                                              : "exit " + std::to_string(WEXITSTATUS(early)));
+  }
   EXPECT_FALSE(b.stats().checkpointer_active);
   ::kill(child, SIGKILL);
   std::int64_t last_acked = k;
