@@ -44,10 +44,12 @@ struct Replicated {
   }
 
   // Every 100 rows, wait until the replicator shipped them: the replica then has many segments.
+  // (The shipped txid is read before the row: row k's commit is newer than anything shipped
+  // then, so it moves past it once row k is shipped — read after, it may already include k.)
   static void write_row_and_maybe_wait(Database& d, std::int64_t k) {
+    const std::uint64_t txid = d.stats().replica_shipped_txid;
     testing::write_row(d, k);
     if (k % 100 != 0) return;
-    const std::uint64_t txid = d.stats().replica_shipped_txid;
     EXPECT_TRUE(testing::eventually([&] { return d.stats().replica_shipped_txid > txid; }));
   }
 
