@@ -78,15 +78,18 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/sluice bench $(BENCH_ARGS)
 
-# Engine, multi-process and HTTP server tests under ThreadSanitizer, in their own build directory
-# (GCC cannot mix TSan with other sanitizers); only the library and those test binaries are built.
+# Engine, multi-process, HTTP server and backup/replication tests under ThreadSanitizer, in their
+# own build directory (GCC cannot mix TSan with other sanitizers); only the library and those test
+# binaries are built.
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread \
 	  -DSLUICE_BUILD_TOOLS=OFF -DSLUICE_BUILD_BENCHMARKS=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests server_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target engine_tests multiprocess_tests server_tests \
+	  backup_tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/engine_tests --gtest_brief=1
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/multiprocess_tests --gtest_brief=1
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/server_tests --gtest_brief=1
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./$(TSAN_BUILD)/tests/backup_tests --gtest_brief=1
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (any UB fails), in its own
 # build directory. The install test is left out: its consumer is built without the sanitizers.
@@ -113,6 +116,9 @@ test: build test-deps
 # Everything at full size (docs/reliability.md): writes build/reliability-summary.txt.
 reliability: build
 	tests/reliability/run_full.sh $(BUILD) $(FUZZ_BUILD)
+	@# The replication disaster drill (docs/backup.md): DRILL_ROUNDS writer processes killed.
+	SLUICE_DRILL_ROUNDS=$${DRILL_ROUNDS:-200} SLUICE_DRILL_LAG_BOUND_MS=1000 ./$(BUILD)/tests/backup_tests \
+	  --gtest_filter='ReplicaDrill*' | tee $(BUILD)/backup-drill.log
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

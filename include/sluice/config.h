@@ -146,6 +146,21 @@ struct Config {
   // next looks, within 100 ms). Range 0..60,000. Source: design (rqlite's freshness reads).
   int max_staleness_ms = 0;
 
+  // --- replication (docs/backup.md, sluice/replica.h) ----------------------------------------
+
+  // A directory to replicate to continuously: a snapshot, then the WAL frames of every commit,
+  // shipped every replica_interval_ms by the process holding the checkpointer lease; restore
+  // with `sluice restore`. Give every process of the database the same value. Empty = none.
+  std::string replica;
+  // How often committed frames are shipped (ms): the replica lags by about this much. Range
+  // 10..60,000. Source: design (the lag target is p99 <= 1 s; Litestream syncs every 1 s).
+  int replica_interval_ms = 100;
+  // While the replica cannot be written, the checkpointer keeps up to this many unshipped WAL
+  // pages; past it the WAL is released (the database stays safe; the replica misses those
+  // commits and starts a new generation when it returns). Range 1,000..100,000,000. Source:
+  // design (1 GiB of 4 KiB pages).
+  std::int64_t replica_max_hold_pages = 262144;
+
   // The production profile: exactly the defaults above.
   static Config production();
 

@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/backup.h"
 #include "sluice/checkpoint.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
@@ -193,6 +194,13 @@ class Database {
   // progress, and report busy if they could not finish. Throws Closed, Reentrant, or SQLite's
   // error.
   CheckpointResult checkpoint(CheckpointMode mode = CheckpointMode::Passive);
+
+  // A consistent, integrity-checked copy of the database as of this call, written to `dest`
+  // while writes continue (backup_file() in sluice/backup.h describes how, and the errors).
+  // Every write acknowledged before the call is in the copy. Runs on the calling thread with a
+  // connection of its own: it never waits for the writer and never blocks it. Also throws
+  // Closed, and Reentrant inside a write job.
+  BackupResult backup_to(const std::string& dest, const BackupOptions& options = {}) const;
 
   Stats stats() const;
   // The pragmas as read back from the writer connection at open, e.g. {"journal_mode","wal"}.

@@ -2,6 +2,7 @@
 // Include this one header for the whole public API.
 #pragma once
 
+#include "sluice/backup.h"
 #include "sluice/checkpoint.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"

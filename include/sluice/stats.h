@@ -59,6 +59,15 @@ struct Stats {
   std::uint64_t processes_attached = 0;  // Sluice Databases attached to this file (side file)
   bool checkpointer_active = false;      // this Database holds the checkpointer lease
   bool writes_refused = false;           // poisoned by an error of unknown outcome
+  // Replication (Config::replica; all 0 without it), of this process's replicator.
+  bool replica_active = false;               // this process ships (it holds the checkpointer lease)
+  std::uint64_t replica_shipped_txid = 0;    // newest txid in the replica (sluice/replica.h)
+  std::uint64_t replica_lag_ms = 0;          // since everything committed was last shipped
+  std::uint64_t replica_pending_frames = 0;  // committed WAL frames unshipped (replica failing)
+  std::uint64_t replica_segments = 0;        // segments shipped by this process (counter)
+  std::uint64_t replica_bytes = 0;           // bytes shipped, snapshots included (counter)
+  std::uint64_t replica_generations = 0;     // generations started by this process (counter)
+  std::uint64_t replica_errors = 0;          // failed ships (counter; details on stderr)
   // SQL of the last read that held its transaction over max_read_txn_ms ("" = none), with its
   // age (ms): the read that pinned the WAL.
   std::string long_read_sql;

@@ -46,6 +46,9 @@ constexpr auto kKnobs = std::to_array<Knob>({
      0, 10'000'000},
     {"max_read_txn_ms", "max_read_txn", &Config::max_read_txn_ms, 0, 24 * kHourMs},
     {"max_staleness_ms", "max_staleness", &Config::max_staleness_ms, 0, 60'000},
+    {"replica", "", &Config::replica},
+    {"replica_interval_ms", "replica_interval", &Config::replica_interval_ms, 10, 60'000},
+    {"replica_max_hold_pages", "", &Config::replica_max_hold_pages, 1000, 100'000'000},
 });
 
 // An int field's range must fit in int, or set_knob() would narrow.

@@ -136,6 +136,7 @@ void Checkpointer::serve() noexcept {
 
 void Checkpointer::cycle() noexcept {
   if (release_snapshots_) release_snapshots_();
+  if (shipping_) shipping_->before_checkpoint();
   const auto pages = static_cast<std::uint64_t>(config_.checkpoint_pages);
   CheckpointResult bulk;
   try {
@@ -162,12 +163,16 @@ void Checkpointer::cycle() noexcept {
   tail.busy = true;
   try {
     lock_.acquire_for_tail(now_ns() + std::int64_t{kTailLockWaitMs} * 1'000'000, config_.path);
+    // With a replicator that could not ship everything, its read transaction stays: the tail
+    // copies only shipped frames and the WAL does not restart.
+    const bool shipped = shipping_ == nullptr || shipping_->begin_tail();
     try {
-      tail =
-          run_checkpoint(*conn_, mode, std::min(config_.busy_timeout_ms, kRestartWaitMs), metrics_);
+      tail = run_checkpoint(*conn_, shipped ? mode : CheckpointMode::Passive,
+                            std::min(config_.busy_timeout_ms, kRestartWaitMs), metrics_);
     } catch (const Error&) {
       tail.busy = true;
     }
+    if (shipping_ && shipped) shipping_->end_tail();
     lock_.release();
   } catch (const Error&) {
     // The writer lock stayed busy: the next cycle tries again.

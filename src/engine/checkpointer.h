@@ -35,6 +35,7 @@
 #include "coord/side_file.h"
 #include "coord/writer_lock.h"
 #include "engine/engine_metrics.h"
+#include "engine/wal_shipping.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
 #include "sluice/checkpoint.h"
@@ -53,6 +54,10 @@ class Checkpointer {
   // reader pool ends its kept snapshots that are past their staleness, so they pin the WAL for
   // a bounded time. Set before start().
   void set_release_snapshots(std::function<void()> fn) { release_snapshots_ = std::move(fn); }
+
+  // A WAL replicator (Config::replica) that must ship frames before a checkpoint may restart the
+  // WAL (engine/wal_shipping.h); null without one. Set before start(); it must outlive stop().
+  void set_shipping(WalShipping* shipping) { shipping_ = shipping; }
 
   void start();
   // Stops the thread (releasing the lease). A standby checkpointer notices within
@@ -101,6 +106,7 @@ class Checkpointer {
   coord::SideFile& side_;
   coord::CheckpointState& state_;
   std::function<void()> release_snapshots_;  // set before start()
+  WalShipping* shipping_ = nullptr;          // set before start()
   coord::WriterLock& lock_;
   std::optional<Connection> conn_;
 

@@ -63,6 +63,11 @@ CheckpointResult Database::checkpoint(CheckpointMode mode) {
   return *job.result;
 }
 
+BackupResult Database::backup_to(const std::string& dest, const BackupOptions& options) const {
+  engine::DatabaseCore& c = core();
+  c.check_caller();
+  return backup_file(c.config().path, dest, options);
+}
 Stats Database::stats() const { return core().stats(); }
 std::map<std::string, std::string> Database::effective_pragmas() const {
   return core().effective_pragmas();

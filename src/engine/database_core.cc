@@ -4,6 +4,7 @@
 
 #include <shared_mutex>
 
+#include "backup/replicator.h"
 #include "coord/fork_guard.h"
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
@@ -62,7 +63,19 @@ DatabaseCore::DatabaseCore(Config config)
       // Kept snapshots (max_staleness) pin the WAL: the checkpointer ends the stale ones.
       checkpointer_->set_release_snapshots([pool] { pool->end_stale_snapshots(); });
     }
+    if (!config_.replica.empty()) {
+      Checkpointer* cp = checkpointer_.get();
+      replicator_ = std::make_unique<backup::Replicator>(
+          config_, directory_target(config_.replica), *writer_lock_, [cp] { return cp->active(); });
+      checkpointer_->set_shipping(replicator_.get());
+    }
     checkpointer_->start();
+    if (replicator_) replicator_->start();
+  } else if (!config_.replica.empty()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "replica='" + config_.replica +
+                    "' needs WAL mode and the checkpointer thread (wal=true, "
+                    "commit_autocheckpoint_pages=0)");
   }
   writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
                                      checkpointer_.get(), *writer_lock_, side_->slot(), this);
@@ -150,6 +163,7 @@ Stats DatabaseCore::stats() const {
     s.processes_attached = 1;
   }
   if (readers_) readers_->long_read_report(s);
+  if (replicator_) replicator_->report(s);
   return s;
 }
 
@@ -163,6 +177,7 @@ void DatabaseCore::close() noexcept {
     // parent's locks. Leak them; the child's exit frees the memory.
     (void)writer_.release();
     (void)checkpointer_.release();
+    (void)replicator_.release();
     (void)readers_.release();
     (void)writer_lock_.release();
     (void)side_.release();
@@ -170,6 +185,9 @@ void DatabaseCore::close() noexcept {
     return;
   }
   if (writer_) writer_->stop();
+  // While this process still holds the checkpointer lease: no other process's replicator can
+  // take the generation over meanwhile.
+  if (replicator_) replicator_->stop();
   if (checkpointer_) checkpointer_->stop();
   if (readers_) readers_->close();
   if (write_conn_) {
@@ -184,6 +202,7 @@ void DatabaseCore::close() noexcept {
   writer_.reset();
   write_conn_.reset();
   checkpointer_.reset();
+  replicator_.reset();
   writer_lock_.reset();
   side_.reset();
 }

@@ -4,7 +4,9 @@
 // Open:   writer connection (create, pragmas, verify) → side file (attach, claim a slot) →
 //         reader pool → checkpointer (waits for the lease) → writer.
 // Close:  closing_ = true (admission stops; later submissions fail with Closed)
-//         → writer drains every admitted job and stops → checkpointer stops
+//         → writer drains every admitted job and stops
+//         → replicator (Config::replica) ships the last commits, lets go of the WAL
+//         → checkpointer stops
 //         → reader pool closes
 //         → TRUNCATE checkpoint on the write connection → it closes last (SQLite removes the WAL)
 //         → the side file's slot is freed.
@@ -35,6 +37,10 @@
 #include "sluice/config.h"
 #include "sluice/connection.h"
 #include "sluice/database.h"
+
+namespace sluice::backup {
+class Replicator;
+}
 
 namespace sluice::engine {
 
@@ -82,7 +88,8 @@ class DatabaseCore {
   std::unique_ptr<coord::SideFile> side_;
   std::unique_ptr<coord::WriterLock> writer_lock_;
   std::unique_ptr<ReaderPool> readers_;
-  std::unique_ptr<Checkpointer> checkpointer_;  // null without WAL or with inline checkpoints
+  std::unique_ptr<backup::Replicator> replicator_;  // Config::replica; outlives checkpointer_
+  std::unique_ptr<Checkpointer> checkpointer_;      // null without WAL or with inline checkpoints
   WriteQueue queue_;
   std::unique_ptr<Writer> writer_;
 

@@ -50,6 +50,10 @@ std::vector<CounterRow> counters(const Stats& s) {
        s.lease_takeovers},
       {"lock_recoveries_total", "Writer lock taken after its holder died", s.lock_recoveries},
       {"long_reads_total", "Reads that held a transaction over max_read_txn_ms", s.long_reads},
+      {"replica_segments_total", "WAL segments shipped to the replica", s.replica_segments},
+      {"replica_bytes_total", "Bytes shipped to the replica (snapshots included)", s.replica_bytes},
+      {"replica_generations_total", "Replica generations started", s.replica_generations},
+      {"replica_errors_total", "Failed attempts to ship to the replica", s.replica_errors},
   };
 }
 
@@ -68,6 +72,11 @@ std::vector<CounterRow> gauges(const Stats& s) {
       {"checkpointer_active", "1 when this process holds the checkpointer lease",
        s.checkpointer_active ? 1u : 0u},
       {"writes_refused", "1 when writes are refused until reopen", s.writes_refused ? 1u : 0u},
+      {"replica_active", "1 when this process ships the WAL to the replica",
+       s.replica_active ? 1u : 0u},
+      {"replica_shipped_txid", "Newest transaction id in the replica", s.replica_shipped_txid},
+      {"replica_lag_milliseconds", "Since everything committed was last shipped", s.replica_lag_ms},
+      {"replica_pending_frames", "Committed WAL frames not yet shipped", s.replica_pending_frames},
   };
 }
 

@@ -71,6 +71,9 @@ Config all_changed() {
   c.commit_autocheckpoint_pages = 17;
   c.max_read_txn_ms = 18;
   c.max_staleness_ms = 19;
+  c.replica = "backups/replica";
+  c.replica_interval_ms = 20;
+  c.replica_max_hold_pages = 21'000;
   return c;
 }
 
@@ -108,6 +111,9 @@ const std::vector<std::string> kFields = {
     "commit_autocheckpoint_pages",
     "max_read_txn_ms",
     "max_staleness_ms",
+    "replica",
+    "replica_interval_ms",
+    "replica_max_hold_pages",
 };
 
 // --- defaults ----------------------------------------------------------------------------------

@@ -49,11 +49,19 @@ Stats distinct_stats() {
                            &s.wal_bytes,
                            &s.oldest_read_ms,
                            &s.processes_attached,
-                           &s.long_read_ms}) {
+                           &s.long_read_ms,
+                           &s.replica_shipped_txid,
+                           &s.replica_lag_ms,
+                           &s.replica_pending_frames,
+                           &s.replica_segments,
+                           &s.replica_bytes,
+                           &s.replica_generations,
+                           &s.replica_errors}) {
     *f = n++;
   }
   s.writes_refused = true;
   s.checkpointer_active = true;
+  s.replica_active = true;
   s.long_read_sql = "SELECT slowly()";
   for (Summary* m :
        {&s.queue_wait_us, &s.execute_us, &s.commit_us, &s.write_us, &s.read_us, &s.pool_wait_us,
@@ -90,6 +98,10 @@ const std::map<std::string, std::uint64_t Stats::*> kCounters = {
     {"lease_takeovers_total", &Stats::lease_takeovers},
     {"lock_recoveries_total", &Stats::lock_recoveries},
     {"long_reads_total", &Stats::long_reads},
+    {"replica_segments_total", &Stats::replica_segments},
+    {"replica_bytes_total", &Stats::replica_bytes},
+    {"replica_generations_total", &Stats::replica_generations},
+    {"replica_errors_total", &Stats::replica_errors},
 };
 const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"queue_depth_jobs", &Stats::queue_depth},
@@ -100,6 +112,9 @@ const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"wal_bytes", &Stats::wal_bytes},
     {"oldest_read_milliseconds", &Stats::oldest_read_ms},
     {"processes_attached", &Stats::processes_attached},
+    {"replica_shipped_txid", &Stats::replica_shipped_txid},
+    {"replica_lag_milliseconds", &Stats::replica_lag_ms},
+    {"replica_pending_frames", &Stats::replica_pending_frames},
 };
 const std::map<std::string, Summary Stats::*> kSummaries = {
     {"queue_wait_microseconds", &Stats::queue_wait_us},
@@ -134,8 +149,9 @@ TEST(Stats, JsonHasEveryField) {
     EXPECT_EQ(o.at("p999"), m.p999) << name;
     EXPECT_EQ(o.at("max"), m.max) << name;
   }
-  // + writes_refused, checkpointer_active, long_read_sql, long_read_milliseconds
-  EXPECT_EQ(j.size(), kCounters.size() + kGauges.size() + 4 + kSummaries.size());
+  EXPECT_EQ(j.at("replica_active"), 1);
+  // + writes_refused, checkpointer_active, replica_active, long_read_sql, long_read_milliseconds
+  EXPECT_EQ(j.size(), kCounters.size() + kGauges.size() + 5 + kSummaries.size());
 }
 
 TEST(Stats, EmptySnapshotRendersZeros) {
@@ -241,7 +257,9 @@ TEST(Stats, PrometheusTextIsWellFormedAndComplete) {
     EXPECT_EQ(samples.at(metric + "_count"), static_cast<double>(m.count));
     EXPECT_EQ(samples.at(metric + "_sum"), std::round(m.mean * static_cast<double>(m.count)));
   }
-  EXPECT_EQ(types.size(), kCounters.size() + kGauges.size() + 2 + kSummaries.size());
+  EXPECT_EQ(types["sluice_replica_active"], "gauge");
+  EXPECT_EQ(samples.at("sluice_replica_active"), 1.0);
+  EXPECT_EQ(types.size(), kCounters.size() + kGauges.size() + 3 + kSummaries.size());
 }
 
 TEST(Stats, PrometheusSumIsRoundedNotTruncated) {

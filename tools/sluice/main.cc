@@ -1,9 +1,12 @@
-// sluice — the command-line tool: bench, inspect, checkpoint, serve; backup to come.
+// sluice — the command-line tool: bench, inspect, checkpoint, serve, backup, replicate, restore,
+// replicas.
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_command.h"
+#include "ops/backup_command.h"
 #include "ops/checkpoint_command.h"
 #include "ops/inspect_command.h"
+#include "ops/replica_commands.h"
 #include "serve/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +19,8 @@ int main(int argc, char** argv) {
   sluice::ops::add_inspect_command(app, exit_code);
   sluice::ops::add_checkpoint_command(app, exit_code);
   sluice::serve::add_serve_command(app, exit_code);
+  sluice::ops::add_backup_command(app, exit_code);
+  sluice::ops::add_replica_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
