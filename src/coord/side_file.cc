@@ -16,6 +16,7 @@
 
 #include "coord/liveness.h"
 #include "coord/robust_mutex.h"
+#include "coord/side_file_layout.h"
 #include "sluice/error.h"
 
 namespace sluice::coord {
@@ -296,6 +297,12 @@ int SideFile::reap_dead() noexcept {
     if (pid != 0 && !process_alive(pid, 0)) holder->compare_exchange_strong(pid, 0);
   }
   return freed;
+}
+
+int SideFile::attached() const noexcept {
+  return static_cast<int>(std::ranges::count_if(layout_->slots, [](const ProcessSlot& s) {
+    return s.pid.load(std::memory_order_relaxed) != 0;
+  }));
 }
 
 }  // namespace sluice::coord

@@ -12,6 +12,8 @@
 // Every field after the mutexes is a lock-free std::atomic (address-free, so valid across
 // mappings at different addresses); a new file is zero-filled, which is a valid state for all.
 // The layout is private to one build of Sluice: processes of different versions refuse to share.
+// It is also private to src/coord: only coord's .cc files (and coord's tests) include this header;
+// the engine uses WriterLock, CheckpointLease and ProcessCounters.
 #pragma once
 
 #include <pthread.h>

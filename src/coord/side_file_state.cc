@@ -1,6 +1,7 @@
 // read_side_file (include/sluice/processes.h): a snapshot of a side file for operators.
 #include "coord/liveness.h"
 #include "coord/side_file.h"
+#include "coord/side_file_layout.h"
 #include "sluice/processes.h"
 
 namespace sluice {

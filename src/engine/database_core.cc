@@ -56,6 +56,7 @@ DatabaseCore::DatabaseCore(Config config)
   side_ = config_.coordinate_processes ? coord::SideFile::attach(config_.path)
                                        : coord::SideFile::in_process();
   writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
+  counters_ = std::make_unique<coord::ProcessCounters>(*side_);
   if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
     checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
     if (ReaderPool* pool = readers_.get()) {
@@ -65,7 +66,7 @@ DatabaseCore::DatabaseCore(Config config)
     checkpointer_->start();
   }
   writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
-                                     checkpointer_.get(), *writer_lock_, side_->slot(), this);
+                                     checkpointer_.get(), *writer_lock_, *counters_, this);
   writer_->start();
 }
 
@@ -143,9 +144,7 @@ Stats DatabaseCore::stats() const {
     s.wal_bytes = static_cast<std::uint64_t>(st.st_size);
   }
   if (side_ && config_.coordinate_processes) {
-    for (const coord::ProcessSlot& slot : side_->layout().slots) {
-      if (slot.pid.load(std::memory_order_relaxed) != 0) ++s.processes_attached;
-    }
+    s.processes_attached = side_->attached();
   } else {
     s.processes_attached = 1;
   }
@@ -165,6 +164,7 @@ void DatabaseCore::close() noexcept {
     (void)checkpointer_.release();
     (void)readers_.release();
     (void)writer_lock_.release();
+    (void)counters_.release();
     (void)side_.release();
     if (write_conn_) (void)new Connection(std::move(*write_conn_));
     return;
@@ -185,6 +185,7 @@ void DatabaseCore::close() noexcept {
   write_conn_.reset();
   checkpointer_.reset();
   writer_lock_.reset();
+  counters_.reset();
   side_.reset();
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "coord/process_counters.h"
 #include "coord/side_file.h"
 #include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
@@ -81,6 +82,7 @@ class DatabaseCore {
   std::optional<Connection> write_conn_;
   std::unique_ptr<coord::SideFile> side_;
   std::unique_ptr<coord::WriterLock> writer_lock_;
+  std::unique_ptr<coord::ProcessCounters> counters_;
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<Checkpointer> checkpointer_;  // null without WAL or with inline checkpoints
   WriteQueue queue_;

@@ -70,7 +70,7 @@ void ack_before_commit(std::vector<detail::Job*>& batch,
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
                detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
-               coord::ProcessSlot* slot, const void* owner)
+               coord::ProcessCounters& counters, const void* owner)
     : conn_(conn),
       config_(config),
       metrics_(metrics),
@@ -78,7 +78,7 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
       completion_(completion),
       checkpointer_(checkpointer),
       lock_(lock),
-      slot_(slot),
+      counters_(counters),
       owner_(owner),
       callers_lead_(config.caller_commits && config.commit_delay_us == 0) {
   batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
@@ -148,18 +148,11 @@ void Writer::unlock_writer() noexcept {
 }
 
 void Writer::publish_counters() noexcept {
-  if (slot_ == nullptr) return;
-  auto copy = [](std::atomic<std::uint64_t>& to, const EngineMetrics::Counter& from) {
-    to.store(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  };
-  copy(slot_->commits, metrics_.commits);
-  copy(slot_->jobs_ok, metrics_.jobs_ok);
-  copy(slot_->jobs_failed, metrics_.jobs_failed);
-  slot_->queue_depth.store(queue_.depth(), std::memory_order_relaxed);
-  slot_->last_commit_unix_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count(),
-                                   std::memory_order_relaxed);
+  constexpr auto r = std::memory_order_relaxed;
+  counters_.publish({.commits = metrics_.commits.load(r),
+                     .jobs_ok = metrics_.jobs_ok.load(r),
+                     .jobs_failed = metrics_.jobs_failed.load(r),
+                     .queue_depth = queue_.depth()});
 }
 
 void Writer::run() noexcept {

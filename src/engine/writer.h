@@ -51,7 +51,7 @@
 #include <thread>
 #include <vector>
 
-#include "coord/side_file.h"
+#include "coord/process_counters.h"
 #include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
 #include "engine/completion.h"
@@ -66,11 +66,10 @@ namespace sluice::engine {
 
 class Writer {
  public:
-  // `checkpointer` may be null (no WAL, or commit_autocheckpoint_pages > 0); `slot` may be null
-  // (no free slot in the side file).
+  // `checkpointer` may be null (no WAL, or commit_autocheckpoint_pages > 0).
   Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
          detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
-         coord::ProcessSlot* slot, const void* owner);
+         coord::ProcessCounters& counters, const void* owner);
   ~Writer();  // stops; never throws
 
   void start();
@@ -132,7 +131,7 @@ class Writer {
   detail::Completion& completion_;
   Checkpointer* checkpointer_;
   coord::WriterLock& lock_;
-  coord::ProcessSlot* slot_;
+  coord::ProcessCounters& counters_;
   const void* owner_;
   const bool callers_lead_;
 
