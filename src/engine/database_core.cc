@@ -57,6 +57,7 @@ DatabaseCore::DatabaseCore(Config config)
                                        : coord::SideFile::in_process();
   writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
   counters_ = std::make_unique<coord::ProcessCounters>(*side_);
+  if (config_.coordinate_processes) ring_ = std::make_unique<coord::JobRing>(*side_);
   if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
     checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
     if (ReaderPool* pool = readers_.get()) {
@@ -65,8 +66,9 @@ DatabaseCore::DatabaseCore(Config config)
     }
     checkpointer_->start();
   }
-  writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
-                                     checkpointer_.get(), *writer_lock_, *counters_, this);
+  writer_ =
+      std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
+                               checkpointer_.get(), *writer_lock_, *counters_, ring_.get(), this);
   writer_->start();
 }
 
@@ -165,6 +167,7 @@ void DatabaseCore::close() noexcept {
     (void)readers_.release();
     (void)writer_lock_.release();
     (void)counters_.release();
+    (void)ring_.release();
     (void)side_.release();
     if (write_conn_) (void)new Connection(std::move(*write_conn_));
     return;
@@ -186,6 +189,7 @@ void DatabaseCore::close() noexcept {
   checkpointer_.reset();
   writer_lock_.reset();
   counters_.reset();
+  ring_.reset();
   side_.reset();
 }
 

@@ -56,7 +56,7 @@ void ack_before_commit(std::vector<detail::Job*>& batch,
                        const std::vector<std::exception_ptr>& outcome, EngineMetrics& metrics,
                        detail::Completion& completion) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (outcome[i] || batch[i] == nullptr) continue;
+    if (outcome[i] || batch[i] == nullptr || is_ring_job(*batch[i])) continue;
     detail::Job* job = std::exchange(batch[i], nullptr);
     EngineMetrics::bump(metrics.jobs_ok);
     std::shared_ptr<void> keep = std::move(job->keepalive);
@@ -70,7 +70,7 @@ void ack_before_commit(std::vector<detail::Job*>& batch,
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
                detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
-               coord::ProcessCounters& counters, const void* owner)
+               coord::ProcessCounters& counters, coord::JobRing* ring, const void* owner)
     : conn_(conn),
       config_(config),
       metrics_(metrics),
@@ -79,10 +79,17 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
       checkpointer_(checkpointer),
       lock_(lock),
       counters_(counters),
+      ring_(ring),
       owner_(owner),
       callers_lead_(config.caller_commits && config.commit_delay_us == 0) {
-  batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
-  outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  // A batch holds up to max_batch_jobs of this process's jobs and as many from the ring.
+  batch_.reserve(2 * static_cast<std::size_t>(config.max_batch_jobs));
+  outcome_.reserve(2 * static_cast<std::size_t>(config.max_batch_jobs));
+  if (ring_ != nullptr) {
+    ring_jobs_ = std::make_unique<RingJob[]>(static_cast<std::size_t>(config.max_batch_jobs));
+    ring_taken_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+    ring_done_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  }
   // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint
   // (unless commit_autocheckpoint_pages asks on_wal_commit to, as SQLite's own hook would).
   sqlite3_wal_hook(conn_.native_handle(), &Writer::on_wal_commit, this);
@@ -275,7 +282,43 @@ void Writer::fail_batch_internal(const char* what) noexcept {
   finish_batch();
 }
 
+bool Writer::complete_drives() noexcept {
+  // Cleared before the caller looks at the ring (seq_cst, as claim_drive after a publish): a
+  // submitter either sees it cleared and queues a drive, or its job is seen by has_work().
+  drive_pending_.store(false, std::memory_order_seq_cst);
+  bool any = false;
+  std::erase_if(batch_, [&](detail::Job* job) {
+    if (!is_ring_drive(*job)) return false;
+    any = true;
+    std::shared_ptr<void> keep = std::move(job->keepalive);
+    detail::Completion::publish(*job);  // its caller waits on the ring, not on this
+    return true;
+  });
+  if (any) completion_.wake_all();
+  return any;
+}
+
+bool Writer::take_ring_jobs() {
+  if (ring_ == nullptr || poisoned()) return false;
+  ring_taken_.clear();
+  ring_->take(static_cast<std::size_t>(config_.max_batch_jobs), kRingPerProcessCap,
+              ring_->next_batch(), ring_taken_);
+  const std::int64_t now = now_ns();
+  for (std::size_t k = 0; k < ring_taken_.size(); ++k) {
+    RingJob& job = ring_jobs_[k];
+    job.ring = ring_;
+    job.slot = ring_taken_[k];
+    job.enqueued_ns = now;
+    job.deadline_ns = INT64_MAX;  // the submitter withdraws a job whose deadline passed first
+    job.error = nullptr;
+    batch_.push_back(&job);
+    outcome_.push_back(nullptr);
+  }
+  return !ring_taken_.empty();
+}
+
 void Writer::run_batch() {
+  const bool drive = complete_drives();
   outcome_.assign(batch_.size(), nullptr);
   const std::int64_t start = now_ns();
   std::size_t live = 0;
@@ -293,7 +336,8 @@ void Writer::run_batch() {
       ++live;
     }
   }
-  if (live == 0) return finish_batch();
+  const bool ring_work = drive && ring_ != nullptr && !poisoned() && ring_->has_work();
+  if (live == 0 && !ring_work) return finish_batch();
 
   try {
     lock_writer();
@@ -301,7 +345,15 @@ void Writer::run_batch() {
     fail_all(std::current_exception());
     return finish_batch();
   }
-  run_transaction();
+  const std::int64_t slice_end = now_ns() + kRingSliceNs;
+  take_ring_jobs();
+  if (!batch_.empty()) run_transaction();
+  // Keep the lock while other processes' jobs wait in the ring, for a bounded slice.
+  while (ring_ != nullptr && now_ns() < slice_end && ring_->has_work()) {
+    finish_batch();
+    if (!take_ring_jobs()) break;
+    run_transaction();
+  }
   unlock_writer();
   finish_batch();
 }
@@ -399,9 +451,17 @@ void Writer::fail_all(const std::exception_ptr& error) {
 
 void Writer::finish_batch() {
   const std::int64_t end = now_ns();
+  ring_done_.clear();
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (batch_[i] == nullptr) continue;  // told already (Sabotage::AckBeforeCommit)
     detail::Job& job = *batch_[i];
+    if (is_ring_job(job)) {
+      auto& rj = static_cast<RingJob&>(job);
+      record_ring_outcome(rj, outcome_[i]);
+      if (!ring_->own(rj.slot)) EngineMetrics::bump(metrics_.ring_jobs_for_others);
+      ring_done_.push_back(rj.slot);
+      continue;
+    }
     if (outcome_[i]) {
       job.error = std::move(outcome_[i]);
       EngineMetrics::bump(metrics_.jobs_failed);
@@ -415,7 +475,9 @@ void Writer::finish_batch() {
     detail::Completion::publish(job);  // a synchronous job's memory may be gone after this
   }
   completion_.wake_all();
+  if (!ring_done_.empty()) ring_->finish(ring_done_);
   batch_.clear();
+  outcome_.clear();
   publish_counters();
   if (checkpointer_ != nullptr) {
     checkpointer_->note_wal_frames(metrics_.wal_frames.load(std::memory_order_relaxed));

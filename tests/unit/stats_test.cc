@@ -89,6 +89,9 @@ const std::map<std::string, std::uint64_t Stats::*> kCounters = {
     {"lease_takeovers_total", &Stats::lease_takeovers},
     {"lock_recoveries_total", &Stats::lock_recoveries},
     {"long_reads_total", &Stats::long_reads},
+    {"ring_jobs_total", &Stats::ring_jobs},
+    {"ring_fallbacks_total", &Stats::ring_fallbacks},
+    {"ring_jobs_for_others_total", &Stats::ring_jobs_for_others},
 };
 const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"queue_depth_jobs", &Stats::queue_depth},
