@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstring>
 
+#include "coord/liveness.h"
 #include "coord/side_file_layout.h"
 #include "engine/clock.h"
 #include "engine/futex.h"
@@ -52,6 +53,7 @@ int JobRing::publish(std::string_view sql, const std::vector<Value>& params) {
     r.h.owner_pid.store(getpid(), std::memory_order_relaxed);
     r.h.taker_pid.store(0, std::memory_order_relaxed);
     r.h.batch.store(0, std::memory_order_relaxed);
+    r.h.requeues = 0;
     r.h.ticket.store(l.ring.next_ticket.fetch_add(1, std::memory_order_relaxed),
                      std::memory_order_relaxed);
     me->ring_depth.fetch_add(1, std::memory_order_relaxed);
@@ -64,24 +66,29 @@ int JobRing::publish(std::string_view sql, const std::vector<Value>& params) {
   return -1;
 }
 
-JobRing::WaitResult JobRing::wait(int slot, std::int64_t deadline_ns) noexcept {
-  SideLayout& l = side_.layout();
-  RingSlot& r = l.ring_slots[slot];
+bool JobRing::wait(int slot, std::int64_t deadline_ns) noexcept {
+  const RingSlot& r = side_.layout().ring_slots[slot];
   std::atomic<std::uint32_t>& wake = side_.slot()->ring_wake;
   for (;;) {
     const std::uint32_t seen = wake.load(std::memory_order_acquire);
-    if (state_of(r.h.state.load(std::memory_order_acquire)) == kDone) return WaitResult::Done;
+    if (state_of(r.h.state.load(std::memory_order_acquire)) == kDone) return true;
     const std::int64_t left = deadline_ns - engine::now_ns();
-    if (left <= 0) {
-      if (transition(r, kPublished, kFree)) {
-        side_.slot()->ring_depth.fetch_sub(1, std::memory_order_relaxed);
-        return WaitResult::Withdrawn;
-      }
-      return state_of(r.h.state.load(std::memory_order_acquire)) == kDone ? WaitResult::Done
-                                                                          : WaitResult::Running;
-    }
+    if (left <= 0) return false;
     engine::futex::wait_shared(wake, seen, left);
   }
+}
+
+bool JobRing::withdraw(int slot) noexcept {
+  if (!transition(side_.layout().ring_slots[slot], kPublished, kFree)) return false;
+  side_.slot()->ring_depth.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool JobRing::orphaned(int slot) const noexcept {
+  const RingSlot& r = side_.layout().ring_slots[slot];
+  if (state_of(r.h.state.load(std::memory_order_acquire)) != kTaken) return false;
+  const std::int32_t taker = r.h.taker_pid.load(std::memory_order_relaxed);
+  return taker != 0 && !process_alive(taker, 0);
 }
 
 RingOutcome JobRing::collect(int slot) noexcept {
@@ -110,8 +117,49 @@ bool JobRing::has_work() const noexcept {
   });
 }
 
-std::uint64_t JobRing::next_batch() noexcept {
-  return side_.layout().ring.batches.fetch_add(1, std::memory_order_relaxed) + 1;
+bool JobRing::has_orphans() const noexcept {
+  for (int i = 0; i < kRingSlots; ++i) {
+    if (orphaned(i)) return true;
+  }
+  return false;
+}
+
+bool JobRing::any_taken() const noexcept {
+  return std::ranges::any_of(side_.layout().ring_slots, [](const RingSlot& r) {
+    return state_of(r.h.state.load(std::memory_order_acquire)) == kTaken;
+  });
+}
+
+int JobRing::recover(std::uint64_t committed_batch) noexcept {
+  SideLayout& l = side_.layout();
+  int decided[kRingSlots];
+  std::size_t n = 0;
+  int recovered = 0;
+  for (int i = 0; i < kRingSlots; ++i) {
+    RingSlot& r = l.ring_slots[i];
+    const std::uint32_t w = r.h.state.load(std::memory_order_acquire);
+    if (state_of(w) != kTaken) continue;
+    // Under the writer lock every TAKEN job is an orphan (leaders publish before releasing it);
+    // a live taker other than this process would break that rule: leave its jobs alone.
+    const std::int32_t taker = r.h.taker_pid.load(std::memory_order_relaxed);
+    if (taker != 0 && taker != getpid() && process_alive(taker, 0)) continue;
+    ++recovered;
+    r.h.taker_pid.store(0, std::memory_order_relaxed);
+    if (committed_batch != 0 && r.h.batch.load(std::memory_order_relaxed) == committed_batch) {
+      decided[n++] = i;  // committed: the outcome written before COMMIT stands
+    } else if (r.h.requeues == 0) {
+      r.h.requeues = 1;
+      r.h.state.store(word(kPublished, owner_of(w)), std::memory_order_seq_cst);
+    } else {
+      fail(i, Error(ErrorCode::NotCommitted,
+                    "the writers of two Sluice processes that took this job died before "
+                    "committing it; nothing of it was committed: retry"));
+      decided[n++] = i;
+    }
+  }
+  if (n != 0) finish(std::span<const int>(decided, n));
+  l.ring.recoveries.fetch_add(static_cast<std::uint64_t>(recovered), std::memory_order_relaxed);
+  return recovered;
 }
 
 std::size_t JobRing::take(std::size_t max_jobs, std::size_t per_process, std::uint64_t batch,

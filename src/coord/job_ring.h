@@ -58,25 +58,40 @@ class JobRing {
   // it does not fit (nothing is claimed).
   int publish(std::string_view sql, const std::vector<Value>& params);
 
-  enum class WaitResult {
-    Done,       // the outcome is in the slot: collect() it
-    Withdrawn,  // the deadline passed before any leader took it: it will never run; slot freed
-    Running,    // the deadline passed while a leader runs it: wait again (it has an outcome soon)
-  };
-  // Sleeps on this process's wake word until the job is DONE or deadline_ns (steady clock).
-  WaitResult wait(int slot, std::int64_t deadline_ns) noexcept;
+  // Sleeps on this process's wake word until the job is DONE (true) or deadline_ns passes
+  // (steady clock; false).
+  bool wait(int slot, std::int64_t deadline_ns) noexcept;
+  // Frees a job no leader has taken yet: true when it was withdrawn (it will never run); false
+  // when a leader took it (its outcome comes) or it is done.
+  bool withdraw(int slot) noexcept;
+  // True when a leader that took the job has died without publishing its outcome: the next
+  // writer-lock holder decides it (recover()).
+  bool orphaned(int slot) const noexcept;
   // Reads a DONE job's outcome and frees its slot.
   RingOutcome collect(int slot) noexcept;
   // The pid of the leader running a TAKEN job (0 when none).
   std::int32_t taker(int slot) const noexcept;
 
   // ---- Writer-lock holder ----
-  // True when some job is PUBLISHED.
+  // True when some job is PUBLISHED, or taken by a leader that died (orphaned).
   bool has_work() const noexcept;
-  // A new batch number (never 0).
-  std::uint64_t next_batch() noexcept;
+  bool has_orphans() const noexcept;
+  // True when some job is TAKEN (by anyone).
+  bool any_taken() const noexcept;
+
+  // Leader death. Every transaction that runs ring jobs also writes its batch number (the
+  // database's last committed batch number + 1) into a one-row table, and each job's outcome is
+  // in its slot before COMMIT. A leader publishes every outcome before it releases the writer
+  // lock, so a job still TAKEN when another process holds the lock belongs to a leader that
+  // died; the new holder, inside its transaction and before any commit of its own, calls
+  // recover() with the batch number it reads from the database:
+  //   the job's batch is the committed one -> its outcome stands: DONE;
+  //   not committed, first time             -> PUBLISHED again (keeps its place in line);
+  //   not committed, second time            -> DONE with NotCommitted (safe to retry).
+  // Returns how many jobs it recovered.
+  int recover(std::uint64_t committed_batch) noexcept;
   // Takes up to max_jobs PUBLISHED jobs, oldest first, at most per_process of any one process,
-  // for batch `batch`; appends their slots to `out`. Returns how many it took.
+  // for batch `batch` (RingBatch); appends their slots to `out`. Returns how many it took.
   std::size_t take(std::size_t max_jobs, std::size_t per_process, std::uint64_t batch,
                    std::vector<int>& out);
   // The taken job of `slot`. Throws Error(Internal) for a malformed slot.
@@ -86,7 +101,8 @@ class JobRing {
   // Record the outcome of a taken job (provisional until finish()).
   void succeed(int slot, std::int64_t changes, std::int64_t last_insert_rowid) noexcept;
   void fail(int slot, const Error& error) noexcept;
-  // Publishes the outcomes of `slots` (DONE) and wakes each submitting process once.
+  // Publishes the outcomes of `slots` (DONE) and wakes each submitting process once. The leader
+  // calls it before releasing the writer lock (see recover()).
   void finish(std::span<const int> slots) noexcept;
 
  private:

@@ -76,11 +76,11 @@ struct RingSlotHeader {
   std::atomic<std::int32_t> owner_pid;  // the submitter's pid (valid once PUBLISHED)
   std::atomic<std::int32_t> taker_pid;  // the leader that took it (0 = none)
   std::atomic<std::uint64_t> ticket;    // publication order: FIFO across processes
-  std::atomic<std::uint64_t> batch;     // the batch number of the leader that took it
+  std::atomic<std::uint64_t> batch;     // the batch number of the transaction that runs it
   std::uint32_t job_bytes;
   std::int32_t error_code;  // -1 = succeeded, else a sluice::ErrorCode
   std::int32_t sqlite_code;
-  std::uint32_t pad;
+  std::uint32_t requeues;  // times a leader died holding it (JobRing::recover)
   std::int64_t changes;
   std::int64_t last_insert_rowid;
   char message[kRingMessageBytes];  // NUL-terminated, truncated
@@ -95,8 +95,8 @@ static_assert(sizeof(RingSlot) == kRingSlotBytes, "a ring slot is one page");
 
 struct JobRingState {
   std::atomic<std::uint64_t> next_ticket;
-  std::atomic<std::uint64_t> batches;   // batch numbers handed out to leaders
-  std::atomic<std::uint64_t> jobs_run;  // ring jobs run, by every leader
+  std::atomic<std::uint64_t> recoveries;  // jobs decided after their leader died (recover)
+  std::atomic<std::uint64_t> jobs_run;    // ring jobs run, by every leader
 };
 
 // What writers tell the checkpointer, and what it counts (also used in process memory when

@@ -61,6 +61,9 @@ class DatabaseCore {
   std::optional<ExecResult> execute_via_ring(std::string_view sql, const std::vector<Value>& params,
                                              std::int64_t timeout_ms);
   bool uses_ring() const noexcept { return ring_ != nullptr; }
+  // Queues a RingDrive unless one is queued already (Writer::claim_drive). Throws what
+  // enqueue throws.
+  void drive_ring(std::int64_t timeout_ms);
 
   // Throws Reentrant on the writer thread, Closed after close(), InvalidArgument in a child
   // process after fork().

@@ -1,4 +1,5 @@
 // DatabaseCore::execute_via_ring: the submitter's side of the shared job ring (ring_jobs.h).
+#include <algorithm>
 #include <shared_mutex>
 
 #include "engine/clock.h"
@@ -6,6 +7,26 @@
 #include "engine/ring_jobs.h"
 
 namespace sluice::engine {
+namespace {
+
+// How often a submitter whose job is taken looks whether its leader died (ns). Source: design —
+// a leader's batch takes a few ms; a dead one is noticed within a tenth of a second.
+constexpr std::int64_t kOrphanCheckNs = 100'000'000;
+
+}  // namespace
+
+void DatabaseCore::drive_ring(std::int64_t timeout_ms) {
+  if (!writer_->claim_drive()) return;  // a queued drive will see the ring after our publish
+  auto drive = std::make_shared<RingDrive>();
+  drive->keepalive = drive;
+  try {
+    enqueue(*drive, timeout_ms, /*lead=*/false);
+  } catch (...) {
+    drive->keepalive.reset();
+    writer_->drive_not_queued();
+    throw;
+  }
+}
 
 std::optional<ExecResult> DatabaseCore::execute_via_ring(std::string_view sql,
                                                          const std::vector<Value>& params,
@@ -35,28 +56,31 @@ std::optional<ExecResult> DatabaseCore::execute_via_ring(std::string_view sql,
   // although another process's leader may commit its job long before — and while every
   // process's caller waits there, each turn finds only the one job published since the last
   // (a convoy, no batching). The drive lives on the heap (the writer keeps it).
-  if (writer_->claim_drive()) {
-    auto drive = std::make_shared<RingDrive>();
-    drive->keepalive = drive;
-    try {
-      enqueue(*drive, timeout_ms, /*lead=*/false);
-    } catch (...) {
-      drive->keepalive.reset();
-      writer_->drive_not_queued();
-      // Not admitted (Overloaded, WritesRefused, ...): withdraw the job unless a leader of
-      // another process already took it, in which case its outcome decides.
-      if (ring_->wait(slot, 0) == coord::JobRing::WaitResult::Withdrawn) throw;
-    }
+  try {
+    drive_ring(timeout_ms);
+  } catch (...) {
+    // Not admitted (Overloaded, WritesRefused, ...): withdraw the job unless a leader of another
+    // process already took it, in which case its outcome decides.
+    if (ring_->withdraw(slot)) throw;
   }
-  for (std::int64_t until = deadline;; until += std::int64_t{config_.busy_timeout_ms} * 1'000'000) {
-    const coord::JobRing::WaitResult r = ring_->wait(slot, until);
-    if (r == coord::JobRing::WaitResult::Done) break;
-    if (r == coord::JobRing::WaitResult::Withdrawn) {
+  // Until the outcome comes. A job no leader took by its deadline is withdrawn (it never
+  // runs); a taken one is waited for past it — its leader publishes when its COMMIT returns, or,
+  // if that leader died, the next writer-lock holder decides (JobRing::recover): this process's
+  // writer becomes that holder when it looks orphaned.
+  for (;;) {
+    if (ring_->wait(slot, std::min(deadline, now_ns() + kOrphanCheckNs))) break;
+    if (now_ns() >= deadline && ring_->withdraw(slot)) {
       EngineMetrics::bump(metrics_.deadline_exceeded);
       throw Error(ErrorCode::DeadlineExceeded,
                   "write job not taken from the job ring before its deadline (it never ran)");
     }
-    // Running: a leader holds it in its transaction; its outcome comes when that commits.
+    if (ring_->orphaned(slot)) {
+      try {
+        drive_ring(timeout_ms);
+      } catch (const Error&) {
+        // Closing or refused: another process's next writer-lock holder decides the job.
+      }
+    }
   }
   const coord::RingOutcome o = ring_->collect(slot);
   if (!o.ok) {

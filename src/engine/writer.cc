@@ -274,47 +274,13 @@ void Writer::fail_batch_internal(const char* what) noexcept {
   // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
   // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
   rollback();
-  unlock_writer();
-  poison(std::string("internal error in the writer thread: ") + what);
   outcome_.resize(batch_.size());
   fail_all(std::make_exception_ptr(
       Error(ErrorCode::Internal, "writer failed while committing this batch; reopen")));
+  finish_ring();  // before the lock goes: a job still TAKEN then would look orphaned
+  unlock_writer();
+  poison(std::string("internal error in the writer thread: ") + what);
   finish_batch();
-}
-
-bool Writer::complete_drives() noexcept {
-  // Cleared before the caller looks at the ring (seq_cst, as claim_drive after a publish): a
-  // submitter either sees it cleared and queues a drive, or its job is seen by has_work().
-  drive_pending_.store(false, std::memory_order_seq_cst);
-  bool any = false;
-  std::erase_if(batch_, [&](detail::Job* job) {
-    if (!is_ring_drive(*job)) return false;
-    any = true;
-    std::shared_ptr<void> keep = std::move(job->keepalive);
-    detail::Completion::publish(*job);  // its caller waits on the ring, not on this
-    return true;
-  });
-  if (any) completion_.wake_all();
-  return any;
-}
-
-bool Writer::take_ring_jobs() {
-  if (ring_ == nullptr || poisoned()) return false;
-  ring_taken_.clear();
-  ring_->take(static_cast<std::size_t>(config_.max_batch_jobs), kRingPerProcessCap,
-              ring_->next_batch(), ring_taken_);
-  const std::int64_t now = now_ns();
-  for (std::size_t k = 0; k < ring_taken_.size(); ++k) {
-    RingJob& job = ring_jobs_[k];
-    job.ring = ring_;
-    job.slot = ring_taken_[k];
-    job.enqueued_ns = now;
-    job.deadline_ns = INT64_MAX;  // the submitter withdraws a job whose deadline passed first
-    job.error = nullptr;
-    batch_.push_back(&job);
-    outcome_.push_back(nullptr);
-  }
-  return !ring_taken_.empty();
 }
 
 void Writer::run_batch() {
@@ -336,7 +302,8 @@ void Writer::run_batch() {
       ++live;
     }
   }
-  const bool ring_work = drive && ring_ != nullptr && !poisoned() && ring_->has_work();
+  const bool ring_work =
+      drive && ring_ != nullptr && !poisoned() && (ring_->has_work() || ring_->has_orphans());
   if (live == 0 && !ring_work) return finish_batch();
 
   try {
@@ -346,13 +313,13 @@ void Writer::run_batch() {
     return finish_batch();
   }
   const std::int64_t slice_end = now_ns() + kRingSliceNs;
-  take_ring_jobs();
-  if (!batch_.empty()) run_transaction();
+  run_transaction();
+  finish_ring();
   // Keep the lock while other processes' jobs wait in the ring, for a bounded slice.
-  while (ring_ != nullptr && now_ns() < slice_end && ring_->has_work()) {
+  while (ring_ != nullptr && !poisoned() && now_ns() < slice_end && ring_->has_work()) {
     finish_batch();
-    if (!take_ring_jobs()) break;
     run_transaction();
+    if (!finish_ring()) break;
   }
   unlock_writer();
   finish_batch();
@@ -363,8 +330,23 @@ void Writer::run_transaction() {
   try {
     begin_immediate();
   } catch (...) {
+    // E.g. Busy from a writer without Sluice: the ring's published jobs would meet it too, so
+    // they fail with this batch instead of waiting for their deadlines.
     fail_all(std::current_exception());
+    if (ring_ != nullptr && !poisoned()) take_ring_jobs(0, std::current_exception());
     return;
+  }
+  // Under the writer lock and inside the transaction: decide the jobs of a leader that died,
+  // then take the ring's published jobs into this batch.
+  ring_batch_ = 0;
+  if (ring_ != nullptr && !poisoned()) {
+    try {
+      ring_batch_ = begin_ring_batch();
+    } catch (...) {
+      fail_all(std::current_exception());
+      rollback();
+      return;
+    }
   }
 
   const bool savepoints = std::count(outcome_.begin(), outcome_.end(), nullptr) > 1;
@@ -402,6 +384,7 @@ void Writer::run_transaction() {
       if (sabotaged(Sabotage::AckBeforeCommit)) {
         ack_before_commit(batch_, outcome_, metrics_, completion_);
       }
+      if (ring_batch_ != 0) seal_ring_batch();
       crash_point(CrashPoint::BeforeCommit);
       commit();
       bump_commit_epoch();  // before any caller of the batch wakes (read-your-writes)
@@ -451,15 +434,13 @@ void Writer::fail_all(const std::exception_ptr& error) {
 
 void Writer::finish_batch() {
   const std::int64_t end = now_ns();
-  ring_done_.clear();
+  ring_done_.clear();  // see finish_ring
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (batch_[i] == nullptr) continue;  // told already (Sabotage::AckBeforeCommit)
     detail::Job& job = *batch_[i];
-    if (is_ring_job(job)) {
-      auto& rj = static_cast<RingJob&>(job);
-      record_ring_outcome(rj, outcome_[i]);
-      if (!ring_->own(rj.slot)) EngineMetrics::bump(metrics_.ring_jobs_for_others);
-      ring_done_.push_back(rj.slot);
+    if (is_ring_job(job)) {  // only when finish_ring did not run (fail_batch_internal)
+      ring_done_.push_back(static_cast<RingJob&>(job).slot);
+      record_ring_outcome(static_cast<RingJob&>(job), outcome_[i]);
       continue;
     }
     if (outcome_[i]) {

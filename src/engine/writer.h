@@ -110,10 +110,21 @@ class Writer {
   void drain(const detail::Job* own);
   void process(detail::Job* list);
   void run_batch();
-  // Completes the batch's ring drives (ring_jobs.h) and removes them from it; true if any.
+  // The job ring (writer_ring.cc). Completes the batch's ring drives (ring_jobs.h) and removes
+  // them from it; true if any.
   bool complete_drives() noexcept;
-  // Under the writer lock: appends the ring's published jobs to the batch. True if it took any.
-  bool take_ring_jobs();
+  // After BEGIN: recovers the jobs of a leader that died (JobRing::recover), appends the ring's
+  // published jobs to the batch; returns this transaction's batch number (0: took none).
+  std::uint64_t begin_ring_batch();
+  // Under the writer lock: appends the ring's published jobs to the batch for `batch`, each with
+  // outcome `error` (null: to run). Returns how many.
+  std::size_t take_ring_jobs(std::uint64_t batch, const std::exception_ptr& error);
+  // Before COMMIT: the ring jobs' provisional outcomes into their slots, the batch number into
+  // the batch table (the same transaction).
+  void seal_ring_batch();
+  // Under the writer lock, after the transaction: publishes the ring jobs' outcomes and takes
+  // them out of the batch. True when the batch had ring jobs.
+  bool finish_ring() noexcept;
   // BEGIN IMMEDIATE ... COMMIT of the live jobs of the batch, under the writer lock.
   void run_transaction();
   void lock_writer();  // throws Error(Busy) after busy_timeout_ms
@@ -159,6 +170,7 @@ class Writer {
   bool lock_held_ = false;
   std::unique_ptr<RingJob[]> ring_jobs_;  // max_batch_jobs, reused by every batch
   std::vector<int> ring_taken_;           // slots taken for the current batch
+  std::uint64_t ring_batch_ = 0;          // the current transaction's batch number (0: none)
   std::vector<int> ring_done_;            // slots whose outcome finish_batch publishes
 
   // A RingDrive is queued and no leader has taken it yet (claim_drive).

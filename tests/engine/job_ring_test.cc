@@ -41,7 +41,7 @@ TEST(JobRing, JobsOfEveryProcessAreTakenOldestFirstWithAPerProcessCap) {
   EXPECT_TRUE(rl.has_work());
 
   std::vector<int> taken;
-  EXPECT_EQ(rl.take(10, 2, rl.next_batch(), taken), 3u);  // a's third job waits for a batch
+  EXPECT_EQ(rl.take(10, 2, 1, taken), 3u);  // a's third job waits for a batch
   ASSERT_EQ(taken.size(), 3u);
   EXPECT_EQ(param_of(rl, taken[0]), 0);
   EXPECT_EQ(param_of(rl, taken[1]), 1);
@@ -52,7 +52,7 @@ TEST(JobRing, JobsOfEveryProcessAreTakenOldestFirstWithAPerProcessCap) {
   EXPECT_EQ(rl.taker(taken[0]), getpid());
 
   std::vector<int> rest;
-  EXPECT_EQ(rl.take(10, 2, rl.next_batch(), rest), 1u);
+  EXPECT_EQ(rl.take(10, 2, 1, rest), 1u);
   EXPECT_EQ(param_of(rl, rest[0]), 2);
   EXPECT_FALSE(rl.has_work());
 }
@@ -66,13 +66,15 @@ TEST(JobRing, OutcomesReachTheSubmitterAndFreeTheSlot) {
   const int ok = rs.publish("INSERT INTO t VALUES(1)", {});
   const int bad = rs.publish("INSERT INTO t VALUES(1)", {});
   std::vector<int> taken;
-  ASSERT_EQ(rl.take(10, 10, rl.next_batch(), taken), 2u);
+  ASSERT_EQ(rl.take(10, 10, 1, taken), 2u);
   rl.succeed(ok, 1, 77);
   rl.fail(bad, Error(ErrorCode::Constraint, "UNIQUE constraint failed: t.a", 2067));
-  EXPECT_EQ(rs.wait(ok, engine::now_ns()), JobRing::WaitResult::Running);
+  EXPECT_FALSE(rs.wait(ok, engine::now_ns()));
+  EXPECT_FALSE(rs.withdraw(ok));  // taken: its outcome will come
+  EXPECT_FALSE(rs.orphaned(ok));  // its leader lives
   rl.finish(taken);
-  ASSERT_EQ(rs.wait(ok, in_seconds(10)), JobRing::WaitResult::Done);
-  ASSERT_EQ(rs.wait(bad, in_seconds(10)), JobRing::WaitResult::Done);
+  ASSERT_TRUE(rs.wait(ok, in_seconds(10)));
+  ASSERT_TRUE(rs.wait(bad, in_seconds(10)));
   const RingOutcome o = rs.collect(ok);
   EXPECT_TRUE(o.ok);
   EXPECT_EQ(o.changes, 1);
@@ -94,9 +96,10 @@ TEST(JobRing, AJobNotTakenBeforeItsDeadlineIsWithdrawnAndNeverRuns) {
   JobRing ring(*sub);
   const int slot = ring.publish("DELETE FROM t", {});
   ASSERT_GE(slot, 0);
-  EXPECT_EQ(ring.wait(slot, engine::now_ns()), JobRing::WaitResult::Withdrawn);
+  EXPECT_FALSE(ring.wait(slot, engine::now_ns()));
+  EXPECT_TRUE(ring.withdraw(slot));
   std::vector<int> taken;
-  EXPECT_EQ(ring.take(10, 10, ring.next_batch(), taken), 0u);
+  EXPECT_EQ(ring.take(10, 10, 1, taken), 0u);
   EXPECT_EQ(sub->slot()->ring_depth.load(), 0u);
 }
 
@@ -116,7 +119,7 @@ TEST(JobRing, AFullRingAndAnOversizedJobFallBackWithoutClaimingASlot) {
   for (int i = 0; i < kRingSlots; ++i) ASSERT_GE(ring.publish("DELETE FROM t", {}), 0) << i;
   EXPECT_EQ(ring.publish("DELETE FROM t", {}), -1);
   std::vector<int> taken;
-  EXPECT_EQ(ring.take(1000, 1000, ring.next_batch(), taken), std::size_t{kRingSlots});
+  EXPECT_EQ(ring.take(1000, 1000, 1, taken), std::size_t{kRingSlots});
 }
 
 TEST(JobRing, TheSubmittingProcessIsWokenByALeaderInAnotherProcess) {
@@ -130,14 +133,14 @@ TEST(JobRing, TheSubmittingProcessIsWokenByALeaderInAnotherProcess) {
     auto sub = SideFile::attach(db);
     JobRing rs(*sub);
     const int slot = rs.publish("INSERT INTO t VALUES(?)", {std::int64_t{5}});
-    if (slot < 0 || rs.wait(slot, in_seconds(30)) != JobRing::WaitResult::Done) _exit(2);
+    if (slot < 0 || !rs.wait(slot, in_seconds(30))) _exit(2);
     const RingOutcome o = rs.collect(slot);
     _exit(o.ok && o.changes == 1 && o.last_insert_rowid == 5 ? 0 : 3);
   }
   std::vector<int> taken;
   const std::int64_t until = in_seconds(30);
   while (taken.empty() && engine::now_ns() < until) {
-    if (rl.take(10, 10, rl.next_batch(), taken) == 0) std::this_thread::yield();
+    if (rl.take(10, 10, 1, taken) == 0) std::this_thread::yield();
   }
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_EQ(param_of(rl, taken[0]), 5);
@@ -166,7 +169,7 @@ TEST(JobRing, SlotsOfADeadSubmitterAreReapedAndARebuiltSideFileHasAnEmptyRing) {
   ASSERT_EQ(WEXITSTATUS(status), 0);
   // A job whose submitter died may still run (documented); its outcome is never collected.
   std::vector<int> one;
-  ASSERT_EQ(rl.take(1, 10, rl.next_batch(), one), 1u);
+  ASSERT_EQ(rl.take(1, 10, 1, one), 1u);
   rl.succeed(one[0], 1, 1);
   rl.finish(one);
   EXPECT_EQ(leader->reap_dead(), 1);
@@ -175,8 +178,61 @@ TEST(JobRing, SlotsOfADeadSubmitterAreReapedAndARebuiltSideFileHasAnEmptyRing) {
   auto again = SideFile::attach(db);
   JobRing ra(*again);
   std::vector<int> taken;
-  EXPECT_EQ(ra.take(10, 10, ra.next_batch(), taken), 0u);  // the unrun job went with its process
+  EXPECT_EQ(ra.take(10, 10, 1, taken), 0u);  // the unrun job went with its process
   for (const RingSlot& r : again->layout().ring_slots) EXPECT_EQ(r.h.state.load(), 0u);
+}
+
+// A leader process that takes `slot` for `batch`, records `changes` as its provisional outcome
+// and dies without publishing it (as SIGKILL after COMMIT, or mid-batch, would leave it).
+void leader_dies_holding(const std::string& db, std::uint64_t batch, std::int64_t changes) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto side = SideFile::attach(db).release();
+    JobRing ring(*side);
+    std::vector<int> taken;
+    if (ring.take(10, 10, batch, taken) != 1) _exit(1);
+    ring.succeed(taken[0], changes, 0);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(JobRing, TheNextLockHolderPublishesACommittedOrphanAndRequeuesAnUncommittedOneOnce) {
+  TempDir dir;
+  const std::string db = dir.file("a.db");
+  auto sub = SideFile::attach(db);
+  auto next = SideFile::attach(db);
+  JobRing rs(*sub), rn(*next);
+
+  // Committed: the database says batch 5 committed, and the dead leader ran it in batch 5.
+  const int a = rs.publish("INSERT INTO t VALUES (1)", {});
+  leader_dies_holding(db, 5, 1);
+  EXPECT_TRUE(rs.orphaned(a));
+  EXPECT_TRUE(rn.has_orphans());
+  EXPECT_EQ(rn.recover(5), 1);
+  ASSERT_TRUE(rs.wait(a, in_seconds(10)));
+  const RingOutcome committed = rs.collect(a);
+  EXPECT_TRUE(committed.ok);
+  EXPECT_EQ(committed.changes, 1);
+
+  // Not committed (the database's batch is still 5, the leader ran batch 6): back in line once.
+  const int b = rs.publish("INSERT INTO t VALUES (2)", {});
+  leader_dies_holding(db, 6, 1);
+  EXPECT_EQ(rn.recover(5), 1);
+  EXPECT_FALSE(rs.wait(b, engine::now_ns()));
+  EXPECT_TRUE(rn.has_work());
+  // Its second leader dies before committing too: it fails, safe to retry.
+  leader_dies_holding(db, 6, 1);
+  EXPECT_EQ(rn.recover(5), 1);
+  ASSERT_TRUE(rs.wait(b, in_seconds(10)));
+  const RingOutcome failed = rs.collect(b);
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.code, ErrorCode::NotCommitted);
+  EXPECT_EQ(retry_advice(failed.code), RetryAdvice::kRetryCall);
+  EXPECT_FALSE(rn.any_taken());
 }
 
 }  // namespace
