@@ -122,6 +122,16 @@ TEST(RingWrite, TheLockHolderCommitsAnotherAttachmentsJobInItsOwnTransaction) {
   EXPECT_EQ(a1.ring_jobs_for_others + b1.ring_jobs_for_others, 1u);
   EXPECT_EQ(a1.ring_jobs - a0.ring_jobs, 1u);
   EXPECT_EQ(b1.ring_jobs - b0.ring_jobs, 1u);
+  // `sluice inspect` shows the same through the side file.
+  const SideFileState side_state = read_side_file(path);
+  std::uint64_t for_others = 0, depth = 0;
+  for (const AttachedProcess& p : side_state.processes) {
+    for_others += p.ring_jobs_for_others;
+    depth += p.ring_depth;
+  }
+  EXPECT_EQ(for_others, 1u);
+  EXPECT_EQ(depth, 0u);
+  EXPECT_GE(side_state.ring_jobs_run, 2u);
 }
 
 TEST(RingWrite, AJobNoLeaderTakesBeforeItsDeadlineFailsAndNeverRuns) {
