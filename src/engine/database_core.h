@@ -60,7 +60,8 @@ class DatabaseCore {
   // throws.
   std::optional<ExecResult> execute_via_ring(std::string_view sql, const std::vector<Value>& params,
                                              std::int64_t timeout_ms);
-  bool uses_ring() const noexcept { return ring_ != nullptr; }
+  // Constant (close() frees ring_ under lifetime_mu_; this reads only the config).
+  bool uses_ring() const noexcept { return config_.coordinate_processes; }
   // Queues a RingDrive unless one is queued already (Writer::claim_drive). Throws what
   // enqueue throws.
   void drive_ring(std::int64_t timeout_ms);

@@ -31,7 +31,7 @@ void DatabaseCore::drive_ring(std::int64_t timeout_ms) {
 std::optional<ExecResult> DatabaseCore::execute_via_ring(std::string_view sql,
                                                          const std::vector<Value>& params,
                                                          std::int64_t timeout_ms) {
-  if (ring_ == nullptr) return std::nullopt;
+  if (!uses_ring()) return std::nullopt;
   check_caller();
   // close() frees the ring and the side file only after every waiter here has left.
   std::shared_lock lifetime(lifetime_mu_);
