@@ -383,6 +383,7 @@ void Writer::run_transaction() {
     } else {
       if (sabotaged(Sabotage::AckBeforeCommit)) {
         ack_before_commit(batch_, outcome_, metrics_, completion_);
+        finish_ring();  // the ring's jobs are told "ok" before COMMIT too
       }
       if (ring_batch_ != 0) seal_ring_batch();
       crash_point(CrashPoint::BeforeCommit);

@@ -88,6 +88,7 @@ bool Writer::finish_ring() noexcept {
     if (batch_[i] == nullptr || !is_ring_job(*batch_[i])) continue;
     auto& job = static_cast<RingJob&>(*batch_[i]);
     record_ring_outcome(job, outcome_[i]);  // final: COMMIT may have failed since seal
+    if (!outcome_[i]) count_ack();
     if (!ring_->own(job.slot)) EngineMetrics::bump(metrics_.ring_jobs_for_others);
     ring_done_.push_back(job.slot);
     batch_[i] = nullptr;
