@@ -155,15 +155,21 @@ class Database {
     return Pending<R>(std::static_pointer_cast<detail::AsyncState<R>>(std::move(state)));
   }
 
-  // A declarative write: one statement with parameters, as a job of its own.
+  // A declarative write: one statement with parameters, as a job of its own. With
+  // Config::coordinate_processes it goes through the side file's shared job ring, so whichever
+  // Sluice process holds the writer lock commits it in its batch (group commit across
+  // processes); a statement with parameters larger than a ring slot (about 3.7 KiB encoded), or
+  // a full ring, runs in this process's own turn instead (Stats::ring_fallbacks). Same errors
+  // either way. A process that dies after submitting leaves a job that may still commit.
   template <class... A>
   ExecResult execute(std::string_view sql, const A&... args) {
+    if (uses_job_ring()) return execute_values(sql, {detail::to_value(args)...});
     return write([&](Transaction& tx) {
       int n = tx.exec(sql, args...);
       return ExecResult{n, tx.last_insert_rowid()};
     });
   }
-  // As above with parameters known only at run time.
+  // As above with parameters known only at run time (through the job ring likewise).
   ExecResult execute_values(std::string_view sql, const std::vector<Value>& params);
 
   // Runs fn(Connection&) on a pooled read-only connection inside one read transaction, and
@@ -239,6 +245,7 @@ class Database {
   void run_sync(detail::Job& job, const WriteOptions& options);
   void enqueue(detail::Job& job, const WriteOptions& options);
   bool reads_use_pool() const noexcept;
+  bool uses_job_ring() const noexcept;
   engine::DatabaseCore& core() const;
 
   std::unique_ptr<engine::DatabaseCore> core_;

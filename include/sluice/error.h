@@ -55,6 +55,10 @@ enum class ErrorCode {
   Closed,
   // A write job called back into its own Database (which would deadlock). Fix the code.
   Reentrant,
+  // A declarative write went through the shared job ring (Config::coordinate_processes) and the
+  // writer of another process that took it died before committing it — twice. Nothing of the
+  // job was committed. Retry the call.
+  NotCommitted,
   // Anything else SQLite reported (SQLITE_NOMEM, SQLITE_INTERNAL, ...). Usually not retryable.
   Internal,
 };

@@ -29,6 +29,10 @@ struct AttachedProcess {
   std::uint64_t lock_acquisitions = 0;   // batches that took the writer lock
   std::uint64_t lock_wait_us_total = 0;  // time waiting for the writer lock (µs)
   std::uint64_t lock_wait_us_max = 0;    // longest single wait (µs)
+  // The shared job ring (declarative writes, Database::execute):
+  std::uint32_t ring_depth = 0;            // its jobs published or running now
+  std::uint64_t ring_jobs_submitted = 0;   // its jobs that went through the ring
+  std::uint64_t ring_jobs_for_others = 0;  // other processes' ring jobs its leaders ran
 };
 
 struct SideFileState {
@@ -41,6 +45,8 @@ struct SideFileState {
   std::uint64_t lease_takeovers = 0;    // checkpointer lease taken over from a dead holder, ever
   std::uint64_t checkpoint_cycles = 0;  // checkpointer cycles run, by every lease holder
   std::uint64_t wal_frames = 0;         // after the last Sluice commit (pages)
+  std::uint64_t ring_jobs_run = 0;      // ring jobs run by every leader (since the file was made)
+  std::uint64_t ring_recoveries = 0;    // ring jobs decided after their leader died
   std::vector<AttachedProcess> processes;
 };
 

@@ -45,6 +45,12 @@ struct Stats {
   std::uint64_t lease_takeovers = 0;   // checkpointer lease taken from a dead process
   std::uint64_t lock_recoveries = 0;   // writer lock taken after its holder died
   std::uint64_t long_reads = 0;        // reads that held a transaction over max_read_txn_ms
+  // The shared job ring (coordinate_processes): this Database's declarative writes that went
+  // through it, those that ran in its own turn instead (ring full, or larger than a slot), and
+  // the jobs of other processes its leaders ran.
+  std::uint64_t ring_jobs = 0;
+  std::uint64_t ring_fallbacks = 0;
+  std::uint64_t ring_jobs_for_others = 0;
 
   // --- gauges (now) ---
   std::uint64_t queue_depth = 0;  // write jobs queued, not yet taken by the writer

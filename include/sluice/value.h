@@ -72,6 +72,33 @@ T value_as(const Value& v, int column) {
     static_assert(kAlwaysFalse<T>, "sluice: unsupported column type");
   }
 }
+
+// The Value a bound argument stands for, by the same rules as Statement::bind (integers and
+// bool -> INTEGER, floating point -> REAL, string-like -> TEXT, Blob/BlobView -> BLOB, nullptr
+// and empty optionals -> NULL). Used to send execute()'s arguments through the job ring.
+template <class T>
+Value to_value(const T& v) {
+  if constexpr (std::is_same_v<T, std::nullptr_t>) {
+    return nullptr;
+  } else if constexpr (IsOptional<T>::value) {
+    return v ? to_value(*v) : Value(nullptr);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return std::int64_t{v ? 1 : 0};
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<std::int64_t>(v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<double>(v);
+  } else if constexpr (std::is_same_v<T, Blob> || std::is_same_v<T, Value>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, BlobView>) {
+    const auto* p = static_cast<const std::uint8_t*>(v.data);
+    return Blob(p, p + v.size);
+  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    return std::string(std::string_view(v));
+  } else {
+    static_assert(kAlwaysFalse<T>, "sluice: cannot send this type as a parameter");
+  }
+}
 }  // namespace detail
 
 // One result row, owning its values. Columns are 0-based.

@@ -14,8 +14,10 @@
 #include <cstring>
 #include <string>
 
+#include "coord/job_ring.h"
 #include "coord/liveness.h"
 #include "coord/robust_mutex.h"
+#include "coord/side_file_layout.h"
 #include "sluice/error.h"
 
 namespace sluice::coord {
@@ -151,6 +153,12 @@ void rebuild_unattached(SideLayout& l) {
     s.is_checkpointer.store(0, std::memory_order_relaxed);
     s.pid.store(0, std::memory_order_release);
   }
+  // Jobs of processes that are all gone: nobody waits for them. A job published but not taken
+  // is dropped (its submitter died before any acknowledgement, as a client that disconnects).
+  for (RingSlot& r : l.ring_slots) {
+    r.h.taker_pid.store(0, std::memory_order_relaxed);
+    r.h.state.store(kFree, std::memory_order_release);
+  }
   stamp_boot_id(l);
 }
 
@@ -224,9 +232,11 @@ std::unique_ptr<SideFile> SideFile::attach(const std::string& db_path) {
     s.start_ticks.store(process_start_ticks(pid), std::memory_order_relaxed);
     s.attached_unix_ms.store(unix_ms(), std::memory_order_relaxed);
     for (auto* c : {&s.commits, &s.jobs_ok, &s.jobs_failed, &s.queue_depth, &s.lock_acquisitions,
-                    &s.lock_wait_us_total, &s.lock_wait_us_max}) {
+                    &s.lock_wait_us_total, &s.lock_wait_us_max, &s.ring_jobs_submitted,
+                    &s.ring_jobs_for_others}) {
       c->store(0, std::memory_order_relaxed);
     }
+    s.ring_depth.store(0, std::memory_order_relaxed);
     s.last_commit_unix_ms.store(0, std::memory_order_relaxed);
     s.pid.store(pid, std::memory_order_release);
     f->slot_ = &s;
@@ -291,11 +301,18 @@ int SideFile::reap_dead() noexcept {
       ++freed;
     }
   }
+  reap_orphaned_ring_jobs(*layout_);
   for (auto* holder : {&layout_->writer_pid, &layout_->lease_pid}) {
     std::int32_t pid = holder->load(std::memory_order_relaxed);
     if (pid != 0 && !process_alive(pid, 0)) holder->compare_exchange_strong(pid, 0);
   }
   return freed;
+}
+
+int SideFile::attached() const noexcept {
+  return static_cast<int>(std::ranges::count_if(layout_->slots, [](const ProcessSlot& s) {
+    return s.pid.load(std::memory_order_relaxed) != 0;
+  }));
 }
 
 }  // namespace sluice::coord

@@ -26,9 +26,13 @@
 #include <memory>
 #include <string>
 
-#include "coord/side_file_layout.h"
-
 namespace sluice::coord {
+
+// The layout itself is private to src/coord (side_file_layout.h, included only by coord's .cc
+// files): the engine reaches the side file through WriterLock, CheckpointLease and
+// ProcessCounters.
+struct SideLayout;
+struct ProcessSlot;
 
 class SideFile {
  public:
@@ -51,6 +55,7 @@ class SideFile {
   SideFile& operator=(const SideFile&) = delete;
   ~SideFile();  // frees the slot (if any), unmaps, closes; never throws
 
+  // For coord's own types (and coord's tests).
   SideLayout& layout() noexcept { return *layout_; }
   // This attachment's slot; null when every slot was taken (the engine works without one) or
   // when observing.
@@ -59,6 +64,8 @@ class SideFile {
   // Clears the slots, writer pid and lease pid of processes that are gone. Returns how many
   // slots it freed. Safe to run at any time (a slot is freed only when its process is gone).
   int reap_dead() noexcept;
+  // Slots taken by attached Databases now (pids, alive or not yet reaped).
+  int attached() const noexcept;
 
  private:
   SideFile(std::string path, int fd, SideLayout* layout) noexcept

@@ -7,23 +7,30 @@
 //   lease        robust process-shared mutex held by the one active checkpointer
 //   checkpoint   the WAL size after the last commit of any process, the checkpointer's
 //                threshold and a futex word writers bump to wake it
-//   slots        one per attached Database: pid, start time and live counters
+//   slots        one per attached Database: pid, start time, live counters and the futex word
+//                its submitters of ring jobs sleep on
+//   job ring     kRingSlots slots of declarative write jobs (SQL text + typed parameters) that
+//                any process publishes and the writer-lock holder runs (job_ring.h)
 //
 // Every field after the mutexes is a lock-free std::atomic (address-free, so valid across
 // mappings at different addresses); a new file is zero-filled, which is a valid state for all.
 // The layout is private to one build of Sluice: processes of different versions refuse to share.
+// It is also private to src/coord: only coord's .cc files (and coord's tests) include this header;
+// the engine uses WriterLock, CheckpointLease and ProcessCounters.
 #pragma once
 
 #include <pthread.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace sluice::coord {
 
 inline constexpr std::uint64_t kSideMagic = 0x3145444953434c53ULL;  // "SLCSIDE1"
 // 2: boot_id in the header; every attachment holds an OFD read lock on the file (side_file.h).
-inline constexpr std::uint32_t kSideVersion = 2;
+// 3: the job ring (job_ring.h) and each slot's ring wake-up word and counters.
+inline constexpr std::uint32_t kSideVersion = 3;
 // Databases attached at once with their own counters; more still work, without a slot.
 inline constexpr int kMaxSlots = 128;
 
@@ -41,6 +48,55 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint64_t> lock_acquisitions;   // writer-lock acquisitions
   std::atomic<std::uint64_t> lock_wait_us_total;  // time spent waiting for the writer lock
   std::atomic<std::uint64_t> lock_wait_us_max;
+  std::atomic<std::uint32_t> ring_wake;            // futex word: bumped when its ring jobs are done
+  std::atomic<std::uint32_t> ring_depth;           // its ring jobs published or running now
+  std::atomic<std::uint64_t> ring_jobs_submitted;  // its jobs that went through the ring
+  std::atomic<std::uint64_t> ring_jobs_for_others;  // other processes' ring jobs it ran
+};
+
+// Ring slot states (JobRing), in the low 8 bits of RingSlotHeader::state; the bits above hold
+// the submitter's ProcessSlot index, set by the same compare-exchange that claims the slot: FREE ->
+// FILLING (a submitter claimed it) -> PUBLISHED (one release store: visible to the writer-lock
+// holder) -> TAKEN (by a leader, for its batch) -> DONE (outcome written) -> FREE (the submitter
+// read the outcome). A submitter may also withdraw a PUBLISHED job whose deadline passed (-> FREE).
+enum RingState : std::uint32_t { kFree = 0, kFilling = 1, kPublished = 2, kTaken = 3, kDone = 4 };
+
+inline constexpr int kRingSlots = 64;
+// A slot's size (bytes) and the part of it that holds the encoded job (job_codec.h). Source:
+// design — one-row INSERTs/UPDATEs of web applications take 100-500 bytes; 64 x 4 KiB keep the
+// side file at about 280 KiB.
+inline constexpr std::size_t kRingSlotBytes = 4096;
+inline constexpr std::size_t kRingMessageBytes = 256;
+
+// The fields after the atomics are plain bytes owned by whoever the state names: the submitter
+// while FILLING, the leader while TAKEN, the submitter again once DONE; the state's release
+// store / acquire load orders them.
+struct RingSlotHeader {
+  std::atomic<std::uint32_t> state;     // RingState | owner ProcessSlot index << 8
+  std::atomic<std::int32_t> owner_pid;  // the submitter's pid (valid once PUBLISHED)
+  std::atomic<std::int32_t> taker_pid;  // the leader that took it (0 = none)
+  std::atomic<std::uint64_t> ticket;    // publication order: FIFO across processes
+  std::atomic<std::uint64_t> batch;     // the batch number of the transaction that runs it
+  std::uint32_t job_bytes;
+  std::int32_t error_code;  // -1 = succeeded, else a sluice::ErrorCode
+  std::int32_t sqlite_code;
+  std::uint32_t requeues;  // times a leader died holding it (JobRing::recover)
+  std::int64_t changes;
+  std::int64_t last_insert_rowid;
+  char message[kRingMessageBytes];  // NUL-terminated, truncated
+};
+inline constexpr std::size_t kJobBytes = kRingSlotBytes - sizeof(RingSlotHeader);
+
+struct alignas(64) RingSlot {
+  RingSlotHeader h;
+  std::uint8_t job[kJobBytes];
+};
+static_assert(sizeof(RingSlot) == kRingSlotBytes, "a ring slot is one page");
+
+struct JobRingState {
+  std::atomic<std::uint64_t> next_ticket;
+  std::atomic<std::uint64_t> recoveries;  // jobs decided after their leader died (recover)
+  std::atomic<std::uint64_t> jobs_run;    // ring jobs run, by every leader
 };
 
 // What writers tell the checkpointer, and what it counts (also used in process memory when
@@ -78,6 +134,8 @@ struct SideLayout {
   std::atomic<std::uint64_t> lock_recoveries;        // acquisitions after a holder died
   alignas(64) CheckpointState checkpoint;
   alignas(64) ProcessSlot slots[kMaxSlots];
+  alignas(64) JobRingState ring;
+  alignas(4096) RingSlot ring_slots[kRingSlots];
 };
 
 static_assert(sizeof(SideHeader) <= 64, "the header must not move the mutexes (layout v1 offsets)");

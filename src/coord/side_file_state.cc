@@ -1,6 +1,7 @@
 // read_side_file (include/sluice/processes.h): a snapshot of a side file for operators.
 #include "coord/liveness.h"
 #include "coord/side_file.h"
+#include "coord/side_file_layout.h"
 #include "sluice/processes.h"
 
 namespace sluice {
@@ -20,6 +21,8 @@ SideFileState read_side_file(const std::string& db_path) {
   out.lease_takeovers = l.checkpoint.lease_takeovers.load(r);
   out.checkpoint_cycles = l.checkpoint.checkpoints.load(r);
   out.wal_frames = l.checkpoint.wal_frames.load(r);
+  out.ring_jobs_run = l.ring.jobs_run.load(r);
+  out.ring_recoveries = l.ring.recoveries.load(r);
   for (const coord::ProcessSlot& s : l.slots) {
     const int pid = s.pid.load(std::memory_order_acquire);
     if (pid == 0) continue;
@@ -36,6 +39,9 @@ SideFileState read_side_file(const std::string& db_path) {
     p.lock_acquisitions = s.lock_acquisitions.load(r);
     p.lock_wait_us_total = s.lock_wait_us_total.load(r);
     p.lock_wait_us_max = s.lock_wait_us_max.load(r);
+    p.ring_depth = s.ring_depth.load(r);
+    p.ring_jobs_submitted = s.ring_jobs_submitted.load(r);
+    p.ring_jobs_for_others = s.ring_jobs_for_others.load(r);
     out.processes.push_back(p);
   }
   return out;

@@ -6,6 +6,7 @@
 #include <climits>
 
 #include "coord/robust_mutex.h"
+#include "coord/side_file_layout.h"
 #include "engine/clock.h"
 #include "engine/futex.h"
 #include "sluice/error.h"

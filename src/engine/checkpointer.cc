@@ -2,25 +2,17 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 
-#include "coord/robust_mutex.h"
 #include "engine/checkpoint.h"
 #include "engine/clock.h"
-#include "engine/futex.h"
 
 namespace sluice::engine {
 
 Checkpointer::Checkpointer(const Config& config, EngineMetrics& metrics, coord::SideFile& side,
                            coord::WriterLock& lock)
-    : config_(config),
-      metrics_(metrics),
-      side_(side),
-      state_(side.layout().checkpoint),
-      lock_(lock) {
+    : config_(config), metrics_(metrics), side_(side), lease_(side), lock_(lock) {
   OpenOptions options;
   options.mode = OpenOptions::Mode::ReadWrite;
   options.vfs = config.vfs;
@@ -45,25 +37,17 @@ void Checkpointer::start() {
 
 void Checkpointer::stop() noexcept {
   stop_.store(true, std::memory_order_seq_cst);
-  state_.signal.fetch_add(1, std::memory_order_release);
-  futex::wake_shared(state_.signal, INT_MAX);
+  lease_.wake_all();
   if (thread_.joinable()) thread_.join();
   conn_.reset();
 }
 
 std::uint64_t Checkpointer::threshold() const noexcept {
-  const std::uint64_t t = state_.threshold.load(std::memory_order_relaxed);
-  return t != 0 ? t : static_cast<std::uint64_t>(config_.checkpoint_pages);
+  return lease_.threshold(static_cast<std::uint64_t>(config_.checkpoint_pages));
 }
 
 void Checkpointer::note_wal_frames(std::uint64_t frames) noexcept {
-  state_.wal_frames.store(frames, std::memory_order_seq_cst);
-  if (frames < threshold() || state_.wanted.load(std::memory_order_seq_cst) != 0 ||
-      state_.wanted.exchange(1, std::memory_order_seq_cst) != 0) {
-    return;
-  }
-  state_.signal.fetch_add(1, std::memory_order_release);
-  futex::wake_shared(state_.signal, 1);
+  lease_.note_wal_frames(frames, static_cast<std::uint64_t>(config_.checkpoint_pages));
 }
 
 void Checkpointer::run() noexcept {
@@ -74,37 +58,28 @@ void Checkpointer::run() noexcept {
 }
 
 bool Checkpointer::take_lease() noexcept {
-  coord::SideLayout& l = side_.layout();
   for (;;) {
     if (stop_.load(std::memory_order_acquire)) return false;
-    coord::LockResult r;
+    coord::CheckpointLease::Take r;
     try {
-      r = coord::lock_robust_mutex(l.checkpoint_lease,
-                                   now_ns() + std::int64_t{kLeaseRetryMs} * 1'000'000);
+      r = lease_.take(now_ns() + std::int64_t{kLeaseRetryMs} * 1'000'000);
     } catch (const Error&) {
       return false;  // unrecoverable lease: the other processes' checkpointers carry on
     }
-    if (r == coord::LockResult::TimedOut) {
+    if (r == coord::CheckpointLease::Take::TimedOut) {
       if (release_snapshots_) release_snapshots_();
       continue;
     }
-    if (r == coord::LockResult::AcquiredOwnerDied) {
-      state_.lease_takeovers.fetch_add(1, std::memory_order_relaxed);
-      EngineMetrics::bump(metrics_.lease_takeovers);
-    }
+    if (r == coord::CheckpointLease::Take::TakenOver) EngineMetrics::bump(metrics_.lease_takeovers);
     break;
   }
-  l.lease_pid.store(getpid(), std::memory_order_relaxed);
-  if (coord::ProcessSlot* s = side_.slot()) s->is_checkpointer.store(1, std::memory_order_relaxed);
   active_.store(true, std::memory_order_relaxed);
   return true;
 }
 
 void Checkpointer::release_lease() noexcept {
   active_.store(false, std::memory_order_relaxed);
-  if (coord::ProcessSlot* s = side_.slot()) s->is_checkpointer.store(0, std::memory_order_relaxed);
-  side_.layout().lease_pid.store(0, std::memory_order_relaxed);
-  coord::unlock_robust_mutex(side_.layout().checkpoint_lease);
+  lease_.release();
 }
 
 void Checkpointer::serve() noexcept {
@@ -112,22 +87,22 @@ void Checkpointer::serve() noexcept {
   // Frames committed while no checkpointer was active (or before a takeover) are due now.
   cycle();
   for (;;) {
-    const std::uint32_t seen = state_.signal.load(std::memory_order_acquire);
+    const std::uint32_t seen = lease_.signal();
     if (stop_.load(std::memory_order_acquire)) return;
     // Clear the request, then look at the WAL (both seq_cst, as note_wal_frames' store and
     // exchange): either we see a writer's frames here or that writer sees wanted == 0 and wakes
     // us — no wake-up is lost.
-    state_.wanted.store(0, std::memory_order_seq_cst);
-    std::uint64_t frames = state_.wal_frames.load(std::memory_order_seq_cst);
+    lease_.clear_request();
+    std::uint64_t frames = lease_.wal_frames();
     bool due = frames >= threshold() && frames != frames_at_last_complete_;
     if (!due) {
-      if (futex::wait_shared(state_.signal, seen, idle_ns)) continue;  // woken: look again
+      if (lease_.wait_for_signal(seen, idle_ns)) continue;  // woken: look again
       if (stop_.load(std::memory_order_acquire)) return;
       // Idle: copy back what was committed since the last complete checkpoint, and free the
       // slots of processes that died and our readers' snapshots past their staleness.
       side_.reap_dead();
       if (release_snapshots_) release_snapshots_();
-      frames = state_.wal_frames.load(std::memory_order_relaxed);
+      frames = lease_.wal_frames();
       due = frames > 0 && frames != frames_at_last_complete_;
     }
     if (due) cycle();
@@ -145,14 +120,13 @@ void Checkpointer::cycle() noexcept {
     for (int pass = 0; pass < kMaxBulkPasses; ++pass) {
       bulk = run_checkpoint(*conn_, CheckpointMode::Passive, 0, metrics_);
       if (bulk.busy) break;  // readers pin the rest: more passes cannot copy it
-      const std::uint64_t now = state_.wal_frames.load(std::memory_order_relaxed);
+      const std::uint64_t now = lease_.wal_frames();
       if (now < static_cast<std::uint64_t>(bulk.wal_frames) + kTailFrames) break;
     }
     sync_database_file(*conn_);
   } catch (const Error&) {
     // A failed PASSIVE checkpoint loses nothing; try again after more growth.
-    state_.threshold.store(state_.wal_frames.load(std::memory_order_relaxed) + pages / 2,
-                           std::memory_order_relaxed);
+    lease_.set_threshold(lease_.wal_frames() + pages / 2);
     return;
   }
   const auto frames = static_cast<std::uint64_t>(bulk.wal_frames);
@@ -177,15 +151,13 @@ void Checkpointer::cycle() noexcept {
   } catch (const Error&) {
     // The writer lock stayed busy: the next cycle tries again.
   }
-  state_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+  lease_.count_checkpoint();
   if (!tail.busy) {
-    frames_at_last_complete_ = state_.wal_frames.load(std::memory_order_relaxed);
-    state_.threshold.store(pages, std::memory_order_relaxed);
+    frames_at_last_complete_ = lease_.wal_frames();
+    lease_.set_threshold(pages);
   } else {
     // Readers pinned part of the WAL: wait for it to grow by another half of checkpoint_pages.
-    state_.threshold.store(
-        std::max(frames, static_cast<std::uint64_t>(tail.wal_frames)) + pages / 2,
-        std::memory_order_relaxed);
+    lease_.set_threshold(std::max(frames, static_cast<std::uint64_t>(tail.wal_frames)) + pages / 2);
   }
 }
 

@@ -32,6 +32,7 @@
 #include <optional>
 #include <thread>
 
+#include "coord/checkpoint_lease.h"
 #include "coord/side_file.h"
 #include "coord/writer_lock.h"
 #include "engine/engine_metrics.h"
@@ -104,7 +105,7 @@ class Checkpointer {
   const Config config_;
   EngineMetrics& metrics_;
   coord::SideFile& side_;
-  coord::CheckpointState& state_;
+  coord::CheckpointLease lease_;
   std::function<void()> release_snapshots_;  // set before start()
   WalShipping* shipping_ = nullptr;          // set before start()
   coord::WriterLock& lock_;

@@ -7,8 +7,8 @@
 namespace sluice::engine {
 namespace {
 
-constexpr std::string_view kNames[] = {"before-begin", "mid-batch", "before-commit",
-                                       "after-commit"};
+constexpr std::string_view kNames[] = {"before-begin", "mid-batch",  "before-commit",
+                                       "after-commit", "ring-taken", "ring-publishing"};
 
 std::atomic<int> g_point{0};
 std::atomic<std::uint64_t> g_left{0};

@@ -33,6 +33,9 @@ enum class CrashPoint {
   MidBatch,              // inside the transaction, after half of the batch's jobs ran
   BeforeCommit,          // every job ran, COMMIT not yet issued
   AfterCommitBeforeAck,  // COMMIT returned, no caller told yet
+  // The shared job ring (a leader running other processes' jobs):
+  RingTaken,       // inside the transaction, right after taking the ring's published jobs
+  RingPublishing,  // COMMIT returned, half of the ring jobs' outcomes published
 };
 
 // What the Nth hit does.
@@ -42,7 +45,8 @@ enum class CrashAction {
 };
 
 std::string_view to_string(CrashPoint p) noexcept;
-// "before-begin", "mid-batch", "before-commit", "after-commit" → the point; nullopt otherwise.
+// "before-begin", "mid-batch", "before-commit", "after-commit", "ring-taken", "ring-publishing"
+// → the point; nullopt otherwise.
 std::optional<CrashPoint> crash_point_from_string(std::string_view name) noexcept;
 
 // Internal: the armed flag and the slow path.

@@ -42,11 +42,14 @@ void Database::run_sync(detail::Job& job, const WriteOptions& options) {
 }
 
 ExecResult Database::execute_values(std::string_view sql, const std::vector<Value>& params) {
+  if (std::optional<ExecResult> r = core().execute_via_ring(sql, params, 0)) return *r;
   return write([&](Transaction& tx) {
     int n = tx.exec_values(sql, params);
     return ExecResult{n, tx.last_insert_rowid()};
   });
 }
+
+bool Database::uses_job_ring() const noexcept { return core_ && core_->uses_ring(); }
 
 bool Database::reads_use_pool() const noexcept {
   return !core_ || core_->config().separate_read_write;

@@ -57,6 +57,8 @@ DatabaseCore::DatabaseCore(Config config)
   side_ = config_.coordinate_processes ? coord::SideFile::attach(config_.path)
                                        : coord::SideFile::in_process();
   writer_lock_ = std::make_unique<coord::WriterLock>(*side_);
+  counters_ = std::make_unique<coord::ProcessCounters>(*side_);
+  if (config_.coordinate_processes) ring_ = std::make_unique<coord::JobRing>(*side_);
   if (config_.wal && config_.commit_autocheckpoint_pages == 0) {
     checkpointer_ = std::make_unique<Checkpointer>(config_, metrics_, *side_, *writer_lock_);
     if (ReaderPool* pool = readers_.get()) {
@@ -77,8 +79,9 @@ DatabaseCore::DatabaseCore(Config config)
                     "' needs WAL mode and the checkpointer thread (wal=true, "
                     "commit_autocheckpoint_pages=0)");
   }
-  writer_ = std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
-                                     checkpointer_.get(), *writer_lock_, side_->slot(), this);
+  writer_ =
+      std::make_unique<Writer>(*write_conn_, config_, metrics_, queue_, completion_,
+                               checkpointer_.get(), *writer_lock_, *counters_, ring_.get(), this);
   writer_->start();
 }
 
@@ -156,9 +159,7 @@ Stats DatabaseCore::stats() const {
     s.wal_bytes = static_cast<std::uint64_t>(st.st_size);
   }
   if (side_ && config_.coordinate_processes) {
-    for (const coord::ProcessSlot& slot : side_->layout().slots) {
-      if (slot.pid.load(std::memory_order_relaxed) != 0) ++s.processes_attached;
-    }
+    s.processes_attached = side_->attached();
   } else {
     s.processes_attached = 1;
   }
@@ -180,6 +181,8 @@ void DatabaseCore::close() noexcept {
     (void)replicator_.release();
     (void)readers_.release();
     (void)writer_lock_.release();
+    (void)counters_.release();
+    (void)ring_.release();
     (void)side_.release();
     if (write_conn_) (void)new Connection(std::move(*write_conn_));
     return;
@@ -204,6 +207,8 @@ void DatabaseCore::close() noexcept {
   checkpointer_.reset();
   replicator_.reset();
   writer_lock_.reset();
+  counters_.reset();
+  ring_.reset();
   side_.reset();
 }
 

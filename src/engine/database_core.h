@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "coord/job_ring.h"
+#include "coord/process_counters.h"
 #include "coord/side_file.h"
 #include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
@@ -55,6 +57,21 @@ class DatabaseCore {
   // thread when no one else does (Writer::lead) instead of waking the writer thread.
   // Throws Reentrant, WritesRefused, Overloaded, Closed.
   void enqueue(detail::Job& job, std::int64_t timeout_ms, bool lead = false);
+  // A declarative write through the shared job ring (coordinate_processes): publishes it, makes
+  // sure a leader will take it (this process's, or whichever holds the writer lock first), and
+  // waits for its outcome until the job's deadline (timeout_ms, 0 = write_deadline_ms).
+  // Returns nullopt when the ring cannot take it (no ring, ring full, job larger than a slot):
+  // the caller then runs it in this process's own turn. Throws the job's error (as a write job
+  // would), DeadlineExceeded when no leader took it in time (it never runs), and what enqueue
+  // throws.
+  std::optional<ExecResult> execute_via_ring(std::string_view sql, const std::vector<Value>& params,
+                                             std::int64_t timeout_ms);
+  // Constant (close() frees ring_ under lifetime_mu_; this reads only the config).
+  bool uses_ring() const noexcept { return config_.coordinate_processes; }
+  // Queues a RingDrive unless one is queued already (Writer::claim_drive). Throws what
+  // enqueue throws.
+  void drive_ring(std::int64_t timeout_ms);
+
   // Throws Reentrant on the writer thread, Closed after close(), InvalidArgument in a child
   // process after fork().
   void check_caller() const;
@@ -87,6 +104,8 @@ class DatabaseCore {
   std::optional<Connection> write_conn_;
   std::unique_ptr<coord::SideFile> side_;
   std::unique_ptr<coord::WriterLock> writer_lock_;
+  std::unique_ptr<coord::ProcessCounters> counters_;
+  std::unique_ptr<coord::JobRing> ring_;  // coordinate_processes only
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<backup::Replicator> replicator_;  // Config::replica; outlives checkpointer_
   std::unique_ptr<Checkpointer> checkpointer_;      // null without WAL or with inline checkpoints

@@ -25,6 +25,9 @@ Stats EngineMetrics::snapshot() const {
   s.lease_takeovers = get(lease_takeovers);
   s.lock_recoveries = get(lock_recoveries);
   s.long_reads = get(long_reads);
+  s.ring_jobs = get(ring_jobs);
+  s.ring_fallbacks = get(ring_fallbacks);
+  s.ring_jobs_for_others = get(ring_jobs_for_others);
   s.readers_in_use = get(readers_in_use);
   s.wal_frames = get(wal_frames);
   s.queue_wait_us = queue_wait_us.summary();

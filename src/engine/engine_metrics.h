@@ -33,6 +33,9 @@ struct EngineMetrics {
   Counter long_reads{0};
   Counter readers_in_use{0};
   Counter wal_frames{0};
+  Counter ring_jobs{0};
+  Counter ring_fallbacks{0};
+  Counter ring_jobs_for_others{0};
 
   metrics::Histogram queue_wait_us;
   metrics::Histogram execute_us;

@@ -56,7 +56,7 @@ void ack_before_commit(std::vector<detail::Job*>& batch,
                        const std::vector<std::exception_ptr>& outcome, EngineMetrics& metrics,
                        detail::Completion& completion) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (outcome[i] || batch[i] == nullptr) continue;
+    if (outcome[i] || batch[i] == nullptr || is_ring_job(*batch[i])) continue;
     detail::Job* job = std::exchange(batch[i], nullptr);
     EngineMetrics::bump(metrics.jobs_ok);
     std::shared_ptr<void> keep = std::move(job->keepalive);
@@ -70,7 +70,7 @@ void ack_before_commit(std::vector<detail::Job*>& batch,
 
 Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
                detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
-               coord::ProcessSlot* slot, const void* owner)
+               coord::ProcessCounters& counters, coord::JobRing* ring, const void* owner)
     : conn_(conn),
       config_(config),
       metrics_(metrics),
@@ -78,11 +78,18 @@ Writer::Writer(Connection& conn, const Config& config, EngineMetrics& metrics, W
       completion_(completion),
       checkpointer_(checkpointer),
       lock_(lock),
-      slot_(slot),
+      counters_(counters),
+      ring_(ring),
       owner_(owner),
       callers_lead_(config.caller_commits && config.commit_delay_us == 0) {
-  batch_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
-  outcome_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  // A batch holds up to max_batch_jobs of this process's jobs and as many from the ring.
+  batch_.reserve(2 * static_cast<std::size_t>(config.max_batch_jobs));
+  outcome_.reserve(2 * static_cast<std::size_t>(config.max_batch_jobs));
+  if (ring_ != nullptr) {
+    ring_jobs_ = std::make_unique<RingJob[]>(static_cast<std::size_t>(config.max_batch_jobs));
+    ring_taken_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+    ring_done_.reserve(static_cast<std::size_t>(config.max_batch_jobs));
+  }
   // Registering a WAL hook replaces SQLite's autocheckpoint hook: commits never checkpoint
   // (unless commit_autocheckpoint_pages asks on_wal_commit to, as SQLite's own hook would).
   sqlite3_wal_hook(conn_.native_handle(), &Writer::on_wal_commit, this);
@@ -148,18 +155,11 @@ void Writer::unlock_writer() noexcept {
 }
 
 void Writer::publish_counters() noexcept {
-  if (slot_ == nullptr) return;
-  auto copy = [](std::atomic<std::uint64_t>& to, const EngineMetrics::Counter& from) {
-    to.store(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  };
-  copy(slot_->commits, metrics_.commits);
-  copy(slot_->jobs_ok, metrics_.jobs_ok);
-  copy(slot_->jobs_failed, metrics_.jobs_failed);
-  slot_->queue_depth.store(queue_.depth(), std::memory_order_relaxed);
-  slot_->last_commit_unix_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count(),
-                                   std::memory_order_relaxed);
+  constexpr auto r = std::memory_order_relaxed;
+  counters_.publish({.commits = metrics_.commits.load(r),
+                     .jobs_ok = metrics_.jobs_ok.load(r),
+                     .jobs_failed = metrics_.jobs_failed.load(r),
+                     .queue_depth = queue_.depth()});
 }
 
 void Writer::run() noexcept {
@@ -274,15 +274,17 @@ void Writer::fail_batch_internal(const char* what) noexcept {
   // Not an SQLite error of a job or of COMMIT (those are handled inside): e.g. bad_alloc.
   // The batch's outcome is unknown, so nothing of it is acknowledged and writes stop.
   rollback();
-  unlock_writer();
-  poison(std::string("internal error in the writer thread: ") + what);
   outcome_.resize(batch_.size());
   fail_all(std::make_exception_ptr(
       Error(ErrorCode::Internal, "writer failed while committing this batch; reopen")));
+  finish_ring();  // before the lock goes: a job still TAKEN then would look orphaned
+  unlock_writer();
+  poison(std::string("internal error in the writer thread: ") + what);
   finish_batch();
 }
 
 void Writer::run_batch() {
+  const bool drive = complete_drives();
   outcome_.assign(batch_.size(), nullptr);
   const std::int64_t start = now_ns();
   std::size_t live = 0;
@@ -300,7 +302,9 @@ void Writer::run_batch() {
       ++live;
     }
   }
-  if (live == 0) return finish_batch();
+  const bool ring_work =
+      drive && ring_ != nullptr && !poisoned() && (ring_->has_work() || ring_->has_orphans());
+  if (live == 0 && !ring_work) return finish_batch();
 
   try {
     lock_writer();
@@ -308,7 +312,15 @@ void Writer::run_batch() {
     fail_all(std::current_exception());
     return finish_batch();
   }
+  const std::int64_t slice_end = now_ns() + kRingSliceNs;
   run_transaction();
+  finish_ring();
+  // Keep the lock while other processes' jobs wait in the ring, for a bounded slice.
+  while (ring_ != nullptr && !poisoned() && now_ns() < slice_end && ring_->has_work()) {
+    finish_batch();
+    run_transaction();
+    if (!finish_ring()) break;
+  }
   unlock_writer();
   finish_batch();
 }
@@ -318,8 +330,23 @@ void Writer::run_transaction() {
   try {
     begin_immediate();
   } catch (...) {
+    // E.g. Busy from a writer without Sluice: the ring's published jobs would meet it too, so
+    // they fail with this batch instead of waiting for their deadlines.
     fail_all(std::current_exception());
+    if (ring_ != nullptr && !poisoned()) take_ring_jobs(0, std::current_exception());
     return;
+  }
+  // Under the writer lock and inside the transaction: decide the jobs of a leader that died,
+  // then take the ring's published jobs into this batch.
+  ring_batch_ = 0;
+  if (ring_ != nullptr && !poisoned()) {
+    try {
+      ring_batch_ = begin_ring_batch();
+    } catch (...) {
+      fail_all(std::current_exception());
+      rollback();
+      return;
+    }
   }
 
   const bool savepoints = std::count(outcome_.begin(), outcome_.end(), nullptr) > 1;
@@ -356,7 +383,9 @@ void Writer::run_transaction() {
     } else {
       if (sabotaged(Sabotage::AckBeforeCommit)) {
         ack_before_commit(batch_, outcome_, metrics_, completion_);
+        finish_ring();  // the ring's jobs are told "ok" before COMMIT too
       }
+      if (ring_batch_ != 0) seal_ring_batch();
       crash_point(CrashPoint::BeforeCommit);
       commit();
       bump_commit_epoch();  // before any caller of the batch wakes (read-your-writes)
@@ -406,9 +435,15 @@ void Writer::fail_all(const std::exception_ptr& error) {
 
 void Writer::finish_batch() {
   const std::int64_t end = now_ns();
+  ring_done_.clear();  // see finish_ring
   for (std::size_t i = 0; i < batch_.size(); ++i) {
     if (batch_[i] == nullptr) continue;  // told already (Sabotage::AckBeforeCommit)
     detail::Job& job = *batch_[i];
+    if (is_ring_job(job)) {  // only when finish_ring did not run (fail_batch_internal)
+      ring_done_.push_back(static_cast<RingJob&>(job).slot);
+      record_ring_outcome(static_cast<RingJob&>(job), outcome_[i]);
+      continue;
+    }
     if (outcome_[i]) {
       job.error = std::move(outcome_[i]);
       EngineMetrics::bump(metrics_.jobs_failed);
@@ -422,7 +457,9 @@ void Writer::finish_batch() {
     detail::Completion::publish(job);  // a synchronous job's memory may be gone after this
   }
   completion_.wake_all();
+  if (!ring_done_.empty()) ring_->finish(ring_done_);
   batch_.clear();
+  outcome_.clear();
   publish_counters();
   if (checkpointer_ != nullptr) {
     checkpointer_->note_wal_frames(metrics_.wal_frames.load(std::memory_order_relaxed));

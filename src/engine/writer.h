@@ -45,17 +45,20 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "coord/side_file.h"
+#include "coord/job_ring.h"
+#include "coord/process_counters.h"
 #include "coord/writer_lock.h"
 #include "engine/checkpointer.h"
 #include "engine/completion.h"
 #include "engine/engine_metrics.h"
+#include "engine/ring_jobs.h"
 #include "engine/write_queue.h"
 #include "sluice/config.h"
 #include "sluice/connection.h"
@@ -66,11 +69,11 @@ namespace sluice::engine {
 
 class Writer {
  public:
-  // `checkpointer` may be null (no WAL, or commit_autocheckpoint_pages > 0); `slot` may be null
-  // (no free slot in the side file).
+  // `checkpointer` may be null (no WAL, or commit_autocheckpoint_pages > 0); `ring` is null
+  // unless coordinate_processes (then every batch also takes the ring's published jobs).
   Writer(Connection& conn, const Config& config, EngineMetrics& metrics, WriteQueue& queue,
          detail::Completion& completion, Checkpointer* checkpointer, coord::WriterLock& lock,
-         coord::ProcessSlot* slot, const void* owner);
+         coord::ProcessCounters& counters, coord::JobRing* ring, const void* owner);
   ~Writer();  // stops; never throws
 
   void start();
@@ -84,6 +87,12 @@ class Writer {
   // Whether synchronous callers lead (Config::caller_commits, and no commit_delay_us linger:
   // a leader does not linger on a caller's thread).
   bool callers_lead() const noexcept { return callers_lead_; }
+
+  // Submitter of a ring job, after publishing it: true when it must queue a RingDrive, false
+  // when a queued drive not yet taken by a leader will see its job (one drive per batch, not
+  // per job). A caller that got true and then fails to queue the drive calls drive_not_queued().
+  bool claim_drive() noexcept { return !drive_pending_.exchange(true, std::memory_order_seq_cst); }
+  void drive_not_queued() noexcept { drive_pending_.store(false, std::memory_order_seq_cst); }
 
   // True on a thread leading group commit for `owner`, i.e. inside its write jobs (used to refuse
   // re-entrant calls).
@@ -101,6 +110,21 @@ class Writer {
   void drain(const detail::Job* own);
   void process(detail::Job* list);
   void run_batch();
+  // The job ring (writer_ring.cc). Completes the batch's ring drives (ring_jobs.h) and removes
+  // them from it; true if any.
+  bool complete_drives() noexcept;
+  // After BEGIN: recovers the jobs of a leader that died (JobRing::recover), appends the ring's
+  // published jobs to the batch; returns this transaction's batch number (0: took none).
+  std::uint64_t begin_ring_batch();
+  // Under the writer lock: appends the ring's published jobs to the batch for `batch`, each with
+  // outcome `error` (null: to run). Returns how many.
+  std::size_t take_ring_jobs(std::uint64_t batch, const std::exception_ptr& error);
+  // Before COMMIT: the ring jobs' provisional outcomes into their slots, the batch number into
+  // the batch table (the same transaction).
+  void seal_ring_batch();
+  // Under the writer lock, after the transaction: publishes the ring jobs' outcomes and takes
+  // them out of the batch. True when the batch had ring jobs.
+  bool finish_ring() noexcept;
   // BEGIN IMMEDIATE ... COMMIT of the live jobs of the batch, under the writer lock.
   void run_transaction();
   void lock_writer();  // throws Error(Busy) after busy_timeout_ms
@@ -132,7 +156,8 @@ class Writer {
   detail::Completion& completion_;
   Checkpointer* checkpointer_;
   coord::WriterLock& lock_;
-  coord::ProcessSlot* slot_;
+  coord::ProcessCounters& counters_;
+  coord::JobRing* ring_;
   const void* owner_;
   const bool callers_lead_;
 
@@ -143,6 +168,13 @@ class Writer {
   std::vector<std::exception_ptr> outcome_;       // per batch slot; null = ok
   std::minstd_rand rng_{std::random_device{}()};  // backoff jitter
   bool lock_held_ = false;
+  std::unique_ptr<RingJob[]> ring_jobs_;  // max_batch_jobs, reused by every batch
+  std::vector<int> ring_taken_;           // slots taken for the current batch
+  std::uint64_t ring_batch_ = 0;          // the current transaction's batch number (0: none)
+  std::vector<int> ring_done_;            // slots whose outcome finish_batch publishes
+
+  // A RingDrive is queued and no leader has taken it yet (claim_drive).
+  std::atomic<bool> drive_pending_{false};
 
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -38,6 +38,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "closed";
     case ErrorCode::Reentrant:
       return "reentrant";
+    case ErrorCode::NotCommitted:
+      return "not_committed";
     case ErrorCode::Internal:
       return "internal";
   }
@@ -50,6 +52,7 @@ RetryAdvice retry_advice(ErrorCode code) noexcept {
     case ErrorCode::Overloaded:
     case ErrorCode::DeadlineExceeded:
     case ErrorCode::DiskFull:
+    case ErrorCode::NotCommitted:
       return RetryAdvice::kRetryCall;
     case ErrorCode::Locked:
       return RetryAdvice::kRetryTransaction;

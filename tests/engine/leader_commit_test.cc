@@ -26,7 +26,9 @@ Database open_db(const TempDir& dir, bool caller_commits) {
   c.path = dir.file("leader.db");
   c.caller_commits = caller_commits;
   Database db = Database::open(c);
-  db.execute("CREATE TABLE t(i INTEGER PRIMARY KEY)");
+  // A write job, not execute(): execute() goes through the job ring, whose batches the writer
+  // thread leads — it may still be stepping down when the first job_thread() call arrives.
+  db.write([](Transaction& tx) { tx.exec("CREATE TABLE t(i INTEGER PRIMARY KEY)"); });
   return db;
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/temp_dir.h"
 #include "coord/robust_mutex.h"
+#include "coord/side_file_layout.h"
 #include "coord/writer_lock.h"
 #include "sluice/error.h"
 #include "sluice/processes.h"

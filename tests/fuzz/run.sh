@@ -20,7 +20,7 @@ seconds=$2
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # target:corpus directory under tests/fuzz/corpus
-targets=(config_url_fuzz:url config_env_fuzz:env request_body_fuzz:request)
+targets=(config_url_fuzz:url config_env_fuzz:env request_body_fuzz:request job_codec_fuzz:job)
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 

@@ -16,6 +16,10 @@
 //                                insert a row of proc -2, print "holding", block until killed
 //   lease DB                     print "active" once this process holds the checkpointer lease,
 //                                then wait for stdin to close
+//   ring-crash DB POINT          arm the crash point POINT (engine/crash_points.h) for its first
+//                                hit, then execute() one row of proc -3 through the job ring:
+//                                the process's leader dies there (SIGKILL); prints "survived"
+//                                and exits 1 if it does not
 //   foreign DB ROWS              plain SQLite (BEGIN IMMEDIATE, busy_timeout 5000), no Sluice:
 //                                ROWS one-row transactions with proc -1; print "done"
 //
@@ -32,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/crash_points.h"
 #include "sluice/sluice.h"
 
 namespace {
@@ -148,6 +153,16 @@ int lease_mode(const std::string& path) {
   return 0;
 }
 
+int ring_crash_mode(const std::string& path, const std::string& point) {
+  Database db = open(path);
+  const auto p = sluice::engine::crash_point_from_string(point);
+  if (!p) throw std::invalid_argument("unknown crash point " + point);
+  sluice::engine::arm_crash_point(*p, 1);
+  db.execute(kInsert, -3, 0, 0);
+  say("survived");
+  return 1;
+}
+
 int foreign_mode(const std::string& path, int rows) {
   sluice::Connection c = sluice::Connection::open(path);
   c.pragma("busy_timeout=5000");
@@ -173,6 +188,7 @@ int main(int argc, char** argv) {
     if (a.size() == 3 && a[0] == "until") return until_mode(a[1], std::stoi(a[2]));
     if (a.size() == 2 && a[0] == "hold") return hold_mode(a[1]);
     if (a.size() == 2 && a[0] == "lease") return lease_mode(a[1]);
+    if (a.size() == 3 && a[0] == "ring-crash") return ring_crash_mode(a[1], a[2]);
     if (a.size() == 3 && a[0] == "foreign") return foreign_mode(a[1], std::stoi(a[2]));
   } catch (const std::exception& e) {
     std::cerr << "mp_child: " << e.what() << "\n";

@@ -102,6 +102,9 @@ const std::map<std::string, std::uint64_t Stats::*> kCounters = {
     {"replica_bytes_total", &Stats::replica_bytes},
     {"replica_generations_total", &Stats::replica_generations},
     {"replica_errors_total", &Stats::replica_errors},
+    {"ring_jobs_total", &Stats::ring_jobs},
+    {"ring_fallbacks_total", &Stats::ring_fallbacks},
+    {"ring_jobs_for_others_total", &Stats::ring_jobs_for_others},
 };
 const std::map<std::string, std::uint64_t Stats::*> kGauges = {
     {"queue_depth_jobs", &Stats::queue_depth},

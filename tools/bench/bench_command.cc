@@ -30,6 +30,8 @@ const char* to_string(Mode m) {
       return "sluice-stale";
     case Mode::SluiceHandoff:
       return "sluice-handoff";
+    case Mode::SluiceLambda:
+      return "sluice-lambda";
   }
   return "?";
 }
@@ -60,7 +62,9 @@ fresh copy of the same database, and prints one table per phase:
            connection per worker, cached statements, BEGIN IMMEDIATE ... COMMIT per write.
   sluice   one sluice::Database (Config::production(), foreign_keys off like the others; any
            SLUICE_<FIELD> environment variable overrides, e.g. SLUICE_POOL_SIZE=8):
-           reads via read(), writes via write().
+           reads via read(), writes via execute() (declarative: with several processes they
+           go through the side file's job ring, committed by whichever process holds the
+           writer lock).
 Extra modes (name them in --mode):
   sluice-ckpt-in-commit  sluice with SQLite's autocheckpoint (1000 pages) inside the COMMIT that
            crosses it, as plain SQLite does: the baseline for checkpoints off the commit path.
@@ -69,6 +73,8 @@ Extra modes (name them in --mode):
   tuned-nommap  tuned with mmap_size 0: what mmap is worth to plain SQLite.
   sluice-stale  sluice with bounded-staleness reads (max_staleness_ms 5): a reader keeps its
            snapshot and page cache for 5 ms; each thread still sees its own writes.
+  sluice-lambda  sluice with writes as write() lambdas: each process commits only its own
+           jobs in its own writer-lock turn (the path the job ring does not cover).
   sluice-handoff  sluice with every write handed to the writer thread (caller_commits=false)
            instead of led by a waiting caller on its own thread.
 Phases:
@@ -176,7 +182,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto* mode_opt =
       cmd->add_option("--mode", *modes,
                       "Modes, comma-separated: vanilla,tuned,sluice,sluice-ckpt-in-commit,"
-                      "tuned-nommap,sluice-stale,sluice-handoff (ingest "
+                      "tuned-nommap,sluice-stale,sluice-handoff,sluice-lambda (ingest "
                       "also sluice-submit, and runs all four of vanilla..sluice-submit by default)")
           ->delimiter(',')
           ->capture_default_str();
@@ -247,7 +253,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                               {"sluice-ckpt-in-commit", Mode::SluiceCheckpointInCommit},
                               {"tuned-nommap", Mode::TunedNoMmap},
                               {"sluice-stale", Mode::SluiceStale},
-                              {"sluice-handoff", Mode::SluiceHandoff}}));
+                              {"sluice-handoff", Mode::SluiceHandoff},
+                              {"sluice-lambda", Mode::SluiceLambda}}));
     }
     if (opts->modes.empty()) {
       throw CLI::ValidationError("--mode", "needs at least one of vanilla|tuned|sluice");

@@ -129,9 +129,10 @@ class SluiceDriver final : public Driver {
     int commit_autocheckpoint_pages = 0;  // > 0: checkpoint inside the COMMIT that crosses it
     int max_staleness_ms = 0;             // > 0: bounded-staleness reads
     bool caller_commits = true;           // false: every write goes to the writer thread
+    bool lambda_writes = false;           // write() lambdas instead of execute()
   };
   SluiceDriver(const std::string& path, bool sync_full, Variant v)
-      : db_(Database::open(path, config(sync_full, v))) {}
+      : db_(Database::open(path, config(sync_full, v))), lambda_writes_(v.lambda_writes) {}
 
   static Config config(bool sync_full, Variant v) {
     Config c = Config::production();
@@ -145,7 +146,9 @@ class SluiceDriver final : public Driver {
     return Config::from_env(c);
   }
 
-  std::unique_ptr<Worker> make_worker() override { return std::make_unique<DbWorker>(db_); }
+  std::unique_ptr<Worker> make_worker() override {
+    return std::make_unique<DbWorker>(db_, lambda_writes_);
+  }
   bool has_submit() const override { return true; }
   std::unique_ptr<Ticket> submit(const Op& op) override {
     return std::make_unique<DbTicket>(db_.submit([op](Transaction& tx) {
@@ -157,10 +160,14 @@ class SluiceDriver final : public Driver {
 
  private:
   struct DbWorker final : Worker {
-    explicit DbWorker(Database& d) : db(d) {}
+    DbWorker(Database& d, bool lambda) : db(d), lambda_writes(lambda) {}
     void run(const Op& op) override {
       if (!is_write(op.kind)) {
         db.read([&](Connection& c) { run_read(c, op); });
+        return;
+      }
+      if (!lambda_writes) {
+        with_params(op, [&](const char* sql, const auto&... args) { db.execute(sql, args...); });
         return;
       }
       db.write([&](Transaction& tx) {
@@ -172,6 +179,7 @@ class SluiceDriver final : public Driver {
       return db.effective_pragmas();
     }
     Database& db;
+    bool lambda_writes;
   };
 
   struct DbTicket final : Ticket {
@@ -181,6 +189,7 @@ class SluiceDriver final : public Driver {
   };
 
   Database db_;
+  bool lambda_writes_;
 };
 
 }  // namespace
@@ -210,6 +219,9 @@ std::unique_ptr<Driver> make_driver(Mode mode, const std::string& path, bool syn
     case Mode::SluiceHandoff:
       return std::make_unique<SluiceDriver>(path, sync_full,
                                             SluiceDriver::Variant{.caller_commits = false});
+    case Mode::SluiceLambda:
+      return std::make_unique<SluiceDriver>(path, sync_full,
+                                            SluiceDriver::Variant{.lambda_writes = true});
   }
   return nullptr;
 }

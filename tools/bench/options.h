@@ -25,7 +25,8 @@ enum class Mode {
   SluiceCheckpointInCommit,
   TunedNoMmap,
   SluiceStale,
-  SluiceHandoff
+  SluiceHandoff,
+  SluiceLambda
 };
 // The blog workload's two phases, and the ingest workload's single one.
 enum class Phase { Write, Mixed, Ingest };

@@ -45,6 +45,8 @@ nlohmann::json side_file_json(const SideFileState& s) {
   j["lease_takeovers"] = s.lease_takeovers;
   j["checkpoint_cycles"] = s.checkpoint_cycles;
   j["wal_frames"] = s.wal_frames;
+  j["ring_jobs_run"] = s.ring_jobs_run;
+  j["ring_recoveries"] = s.ring_recoveries;
   for (const AttachedProcess& p : s.processes) {
     j["processes"].push_back({{"pid", p.pid},
                               {"alive", p.alive},
@@ -57,7 +59,10 @@ nlohmann::json side_file_json(const SideFileState& s) {
                               {"last_commit_unix_ms", p.last_commit_unix_ms},
                               {"lock_acquisitions", p.lock_acquisitions},
                               {"lock_wait_us_total", p.lock_wait_us_total},
-                              {"lock_wait_us_max", p.lock_wait_us_max}});
+                              {"lock_wait_us_max", p.lock_wait_us_max},
+                              {"ring_depth", p.ring_depth},
+                              {"ring_jobs_submitted", p.ring_jobs_submitted},
+                              {"ring_jobs_for_others", p.ring_jobs_for_others}});
   }
   return j;
 }
@@ -77,17 +82,19 @@ void print_processes(const nlohmann::json& s) {
           ? std::string("none")
           : fmt::format("pid {}", s["checkpointer_pid"].get<int>()));
   if (s["processes"].empty()) return;
-  fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>14} {:>12}\n", "pid", "alive", "commits",
-             "jobs ok", "failed", "queue", "lock wait avg", "lock wait max");
+  fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>5} {:>10} {:>14} {:>12}\n", "pid", "alive",
+             "commits", "jobs ok", "failed", "queue", "ring", "for others", "lock wait avg",
+             "lock wait max");
   for (const auto& p : s["processes"]) {
     const auto n = p["lock_acquisitions"].get<std::uint64_t>();
     const double avg =
         n == 0 ? 0.0 : static_cast<double>(p["lock_wait_us_total"].get<std::uint64_t>()) / n;
-    fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>11.0f} µs {:>9} µs{}\n",
+    fmt::print("  {:>8} {:>5} {:>10} {:>10} {:>7} {:>6} {:>5} {:>10} {:>11.0f} µs {:>9} µs{}\n",
                p["pid"].get<int>(), p["alive"].get<bool>() ? "yes" : "no",
                p["commits"].get<std::uint64_t>(), p["jobs_ok"].get<std::uint64_t>(),
-               p["jobs_failed"].get<std::uint64_t>(), p["queue_depth"].get<std::uint64_t>(), avg,
-               p["lock_wait_us_max"].get<std::uint64_t>(),
+               p["jobs_failed"].get<std::uint64_t>(), p["queue_depth"].get<std::uint64_t>(),
+               p["ring_depth"].get<std::uint32_t>(), p["ring_jobs_for_others"].get<std::uint64_t>(),
+               avg, p["lock_wait_us_max"].get<std::uint64_t>(),
                p["checkpointer"].get<bool>() ? "  checkpointer" : "");
   }
 }
