@@ -38,6 +38,11 @@ std::optional<ExecResult> DatabaseCore::execute_via_ring(std::string_view sql,
   if (closing_.load(std::memory_order_acquire)) {
     throw Error(ErrorCode::Closed, "database '" + config_.path + "' is closed");
   }
+  // Alone on the file: no other process's batch to join, and this process's own group commit
+  // (the caller leads, no hand-off) is the faster path — measured, write phase, one process:
+  // through the ring 0.27x tuned at 1 worker and 2.5x at 64; own turn 1.07x and 9.0x. A process
+  // that attaches later finds its ring jobs taken by this process's leader all the same.
+  if (side_ == nullptr || side_->attached() < 2) return std::nullopt;
   int slot = -1;
   try {
     slot = ring_->publish(sql, params);

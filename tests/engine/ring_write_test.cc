@@ -45,6 +45,7 @@ int published(coord::SideFile& side) {
 TEST(RingWrite, ExecuteRunsThroughTheRingWithItsResultsAndErrors) {
   TempDir dir;
   Database db = open_db(dir.file("r.db"));
+  Database other = open_db(dir.file("r.db"));  // the ring is used when another one is attached
   db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, u TEXT UNIQUE, r REAL, b BLOB, n)");
   const ExecResult r =
       db.execute("INSERT INTO t(u, r, b, n) VALUES (?, ?, ?, ?)", "a", 2.5, Blob{1, 2}, nullptr);
@@ -79,11 +80,30 @@ TEST(RingWrite, ExecuteRunsThroughTheRingWithItsResultsAndErrors) {
 TEST(RingWrite, AJobLargerThanASlotRunsInTheProcesssOwnTurn) {
   TempDir dir;
   Database db = open_db(dir.file("r.db"));
+  Database other = open_db(dir.file("r.db"));
   db.execute("CREATE TABLE t(v TEXT)");
   const std::string big(coord::JobRing::job_capacity() + 1, 'x');
   EXPECT_EQ(db.execute("INSERT INTO t VALUES (?)", big).changes, 1);
   EXPECT_EQ(count(db, "length(v) = " + std::to_string(big.size())), 1);
   EXPECT_EQ(db.stats().ring_fallbacks, 1u);
+}
+
+// Alone on the file there is no other batch to join: execute is a write job of the process's
+// own group commit (led by the caller) until a second attachment appears.
+TEST(RingWrite, AloneOnTheFileExecuteTakesTheProcesssOwnTurn) {
+  TempDir dir;
+  Database db = open_db(dir.file("r.db"));
+  db.execute("CREATE TABLE t(v)");
+  db.execute("INSERT INTO t VALUES (1)");
+  EXPECT_EQ(db.stats().ring_jobs, 0u);
+  {
+    Database other = open_db(dir.file("r.db"));
+    db.execute("INSERT INTO t VALUES (2)");
+    EXPECT_EQ(db.stats().ring_jobs, 1u);
+  }
+  db.execute("INSERT INTO t VALUES (3)");
+  EXPECT_EQ(db.stats().ring_jobs, 1u);
+  EXPECT_EQ(count(db), 3);
 }
 
 TEST(RingWrite, WithoutProcessCoordinationExecuteIsAWriteJobOfItsOwn) {
