@@ -28,7 +28,7 @@ std::string_view to_string(Synchronous s) noexcept { return enum_name(s); }
 std::string_view to_string(TempStore t) noexcept { return enum_name(t); }
 
 int Config::default_pool_size() noexcept {
-  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(16, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 Config Config::production() { return Config{}; }

@@ -134,9 +134,9 @@ TEST(Config, ProductionDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.checkpoint_pages, 4000);
   EXPECT_TRUE(c.strict_pragmas);
   EXPECT_EQ(c.malloc_trim_threshold_bytes, 16LL * 1024 * 1024);
-  EXPECT_EQ(c.pool_size, std::max(2, static_cast<int>(std::thread::hardware_concurrency())));
+  EXPECT_EQ(c.pool_size, std::max(16, static_cast<int>(std::thread::hardware_concurrency())));
   EXPECT_EQ(c.pool_size, Config::default_pool_size());
-  EXPECT_GE(Config::default_pool_size(), 2);
+  EXPECT_GE(Config::default_pool_size(), 16);
   EXPECT_TRUE(c.separate_read_write);
   EXPECT_EQ(c.max_batch_jobs, 1024);
   EXPECT_EQ(c.queue_capacity, 65536);
